@@ -1,0 +1,82 @@
+"""Configuration read from the environment (12-factor).
+
+Every variable documented in docs/interfaces.md is read here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = BASE_DIR / "instance"
+
+
+def normalise_database_url(url: str) -> str:
+    """Use psycopg 3 for PostgreSQL URLs given without a driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    """Defaults for development; production overrides the unsafe ones."""
+
+    ENV_NAME = "development"
+    SECRET_KEY = os.environ.get("SECRET_KEY") or "dev-only-key-change-me"
+    SQLALCHEMY_DATABASE_URI = normalise_database_url(
+        os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'labapp.db'}"
+    )
+    BASE_URL = (os.environ.get("BASE_URL") or "http://127.0.0.1:5000").rstrip("/")
+
+    MAIL_BACKEND = os.environ.get("MAIL_BACKEND") or "file"
+    MAIL_FILE_DIR = os.environ.get("MAIL_FILE_DIR") or str(INSTANCE_DIR / "mail")
+    MAIL_FROM = os.environ.get("MAIL_FROM") or "Lab Minnov <lab-minnov@interieur.gouv.fr>"
+    SMTP_HOST = os.environ.get("SMTP_HOST") or "localhost"
+    SMTP_PORT = int(os.environ.get("SMTP_PORT") or 25)
+    SMTP_USER = os.environ.get("SMTP_USER") or None
+    SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD") or None
+    SMTP_STARTTLS = _bool("SMTP_STARTTLS", False)
+    SMTP_TIMEOUT = 30
+
+    REDIS_URL = os.environ.get("REDIS_URL") or None
+    RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
+    RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
+    RATELIMIT_HEADERS_ENABLED = True
+
+    # Comma-separated list; empty means any domain (development only).
+    ALLOWED_EMAIL_DOMAINS = os.environ.get("ALLOWED_EMAIL_DOMAINS", "")
+    PASSWORD_RESET_HOURS = 2
+    OUTBOX_MAX_ATTEMPTS = 10
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = None
+    PROXY_FIX_HOPS = int(os.environ.get("PROXY_FIX_HOPS") or 0)
+
+
+class ProductionConfig(Config):
+    """Production: secrets from the environment, secure cookies, SMTP by default."""
+
+    ENV_NAME = "production"
+    MAIL_BACKEND = os.environ.get("MAIL_BACKEND") or "smtp"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    ALLOWED_EMAIL_DOMAINS = os.environ.get("ALLOWED_EMAIL_DOMAINS", "interieur.gouv.fr")
+
+
+def config_for_environment() -> type[Config]:
+    """Pick the configuration class from LABAPP_ENV (development by default)."""
+    if os.environ.get("LABAPP_ENV", "").lower() == "production":
+        return ProductionConfig
+    return Config

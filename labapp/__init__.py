@@ -1,0 +1,136 @@
+"""Lab Minnov activity app: the application factory."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask, g
+
+from config import BASE_DIR, config_for_environment
+
+TEMPLATE_DIR = BASE_DIR / "templates"
+MIGRATIONS_DIR = BASE_DIR / "migrations"
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app: configuration, extensions, blueprints, errors, commands."""
+    app = Flask(
+        __name__,
+        template_folder=str(TEMPLATE_DIR),
+        instance_path=str(BASE_DIR / "instance"),
+    )
+    load_configuration(app, test_config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    register_security_headers(app)
+    register_commands(app)
+    return app
+
+
+def load_configuration(app: Flask, test_config: dict | None) -> None:
+    app.config.from_object(config_for_environment())
+    if test_config:
+        app.config.update(test_config)
+    if app.config["ENV_NAME"] == "production" and not os.environ.get("SECRET_KEY"):
+        if not (test_config and test_config.get("SECRET_KEY")):
+            raise RuntimeError("SECRET_KEY doit être défini en production.")
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if app.config.get("PROXY_FIX_HOPS"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["PROXY_FIX_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+
+def register_extensions(app: Flask) -> None:
+    from labapp.extensions import csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Connectez-vous pour accéder à cette page."
+    login_manager.login_message_category = "info"
+
+    from labapp.auth.models import User
+
+    @login_manager.user_loader
+    def load_user(session_id: str):
+        user_id, _, version = session_id.partition(":")
+        if not user_id.isdigit():
+            return None
+        user = db.session.get(User, int(user_id))
+        if user is None or str(user.session_version) != version:
+            return None
+        return user
+
+
+def register_blueprints(app: Flask) -> None:
+    from labapp.admin.views import bp as admin_bp
+    from labapp.api.openapi import bp as openapi_bp
+    from labapp.auth.api import bp as auth_api_bp
+    from labapp.auth.views import bp as auth_bp
+    from labapp.main.views import bp as main_bp
+    from labapp.main.views import pages_bp
+
+    for blueprint in (main_bp, pages_bp, auth_bp, admin_bp, openapi_bp, auth_api_bp):
+        app.register_blueprint(blueprint)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from labapp.main.errors import register
+
+    register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from flask_login import current_user
+
+    from labapp.formatting import FILTERS
+    from labapp.navigation import nav_items
+
+    app.jinja_env.filters.update(FILTERS)
+    app.jinja_env.globals["csp_nonce"] = csp_nonce
+
+    @app.context_processor
+    def inject_navigation():
+        return {"nav_items": nav_items(current_user)}
+
+
+def csp_nonce() -> str:
+    """A per-request nonce for the few inline scripts (DSFR theme)."""
+    if "csp_nonce" not in g:
+        g.csp_nonce = secrets.token_urlsafe(16)
+    return g.csp_nonce
+
+
+def register_security_headers(app: Flask) -> None:
+    @app.after_request
+    def set_headers(response):
+        headers = response.headers
+        nonce = g.get("csp_nonce") or csp_nonce()
+        headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; "
+            f"script-src 'self' 'nonce-{nonce}'; "
+            "style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; "
+            "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+        )
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        headers.setdefault("X-Frame-Options", "DENY")
+        if app.config["ENV_NAME"] == "production":
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        return response
+
+
+def register_commands(app: Flask) -> None:
+    from labapp.commands import register
+
+    register(app)

@@ -1,0 +1,1 @@
+"""JSON API v1 plumbing shared by every domain's api.py."""

@@ -1,0 +1,68 @@
+"""Account forms."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, EqualTo, Length
+
+from labapp.auth.models import ROLE_LABELS
+from labapp.auth.services import MIN_PASSWORD_LENGTH
+
+REQUIRED = "Ce champ est obligatoire."
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("Adresse électronique", validators=[DataRequired(REQUIRED)],
+                       description="Format attendu : nom@domaine.fr")
+    password = PasswordField("Mot de passe", validators=[DataRequired(REQUIRED)])
+    remember = BooleanField("Rester connecté(e)")
+    submit = SubmitField("Se connecter")
+
+
+class SignupForm(FlaskForm):
+    name = StringField("Nom et prénom", validators=[DataRequired(REQUIRED), Length(max=120)])
+    email = EmailField("Adresse électronique professionnelle",
+                       validators=[DataRequired(REQUIRED), Length(max=254)],
+                       description="Format attendu : prenom.nom@interieur.gouv.fr")
+    password = PasswordField(
+        "Mot de passe",
+        validators=[DataRequired(REQUIRED), Length(
+            min=MIN_PASSWORD_LENGTH, max=200,
+            message=f"Le mot de passe doit compter au moins {MIN_PASSWORD_LENGTH} caractères.")],
+        description=f"Au moins {MIN_PASSWORD_LENGTH} caractères.",
+    )
+    confirm = PasswordField("Confirmer le mot de passe", validators=[
+        DataRequired(REQUIRED), EqualTo("password", "Les deux mots de passe diffèrent.")])
+    submit = SubmitField("Créer mon compte")
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField("Adresse électronique", validators=[DataRequired(REQUIRED)],
+                       description="Format attendu : nom@domaine.fr")
+    submit = SubmitField("Recevoir un lien")
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField(
+        "Nouveau mot de passe",
+        validators=[DataRequired(REQUIRED), Length(
+            min=MIN_PASSWORD_LENGTH, max=200,
+            message=f"Le mot de passe doit compter au moins {MIN_PASSWORD_LENGTH} caractères.")],
+        description=f"Au moins {MIN_PASSWORD_LENGTH} caractères.",
+    )
+    confirm = PasswordField("Confirmer le mot de passe", validators=[
+        DataRequired(REQUIRED), EqualTo("password", "Les deux mots de passe diffèrent.")])
+    submit = SubmitField("Enregistrer le mot de passe")
+
+
+class TokenForm(FlaskForm):
+    label = StringField("Nom du jeton", validators=[DataRequired(REQUIRED), Length(max=80)],
+                        description="Par exemple : script de synchronisation")
+    submit = SubmitField("Créer un jeton")
+
+
+class UserAdminForm(FlaskForm):
+    role = SelectField("Rôle", choices=list(ROLE_LABELS.items()))
+    active = BooleanField("Compte actif")
+    submit = SubmitField("Enregistrer")

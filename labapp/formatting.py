@@ -1,0 +1,70 @@
+"""French formatting of dates, times and amounts (Babel, fr_FR, Europe/Paris)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from babel.dates import format_date, format_time
+from babel.numbers import format_decimal
+
+from labapp.timeutil import to_paris
+
+LOCALE = "fr_FR"
+
+
+def datetime_fr(value: datetime | None) -> str:
+    """`lundi 2 mars 2026 à 14 h 30` (Paris time); `—` for None."""
+    if value is None:
+        return "—"
+    local = to_paris(value)
+    return f"{format_date(local.date(), 'EEEE d MMMM y', locale=LOCALE)} à {time_fr(local)}"
+
+
+def date_fr(value: date | datetime | None) -> str:
+    """`lundi 2 mars 2026`; a datetime is first put in Paris time."""
+    if value is None:
+        return "—"
+    if isinstance(value, datetime):
+        value = to_paris(value).date()
+    return format_date(value, "EEEE d MMMM y", locale=LOCALE)
+
+
+def short_date_fr(value: date | datetime | None) -> str:
+    """`02/03/2026`."""
+    if value is None:
+        return "—"
+    if isinstance(value, datetime):
+        value = to_paris(value).date()
+    return format_date(value, "dd/MM/y", locale=LOCALE)
+
+
+def time_fr(value: datetime | None) -> str:
+    """`14 h 30` (Paris time)."""
+    if value is None:
+        return "—"
+    local = to_paris(value) if isinstance(value, datetime) else value
+    return format_time(local, "HH 'h' mm", locale=LOCALE)
+
+
+def amount_fr(value) -> str:
+    """`483 200 €` (cents shown only when there are any)."""
+    if value is None:
+        return "—"
+    pattern = "#,##0" if float(value) == int(float(value)) else "#,##0.00"
+    return format_decimal(value, format=pattern, locale=LOCALE) + "\u00a0€"
+
+
+def number_fr(value) -> str:
+    if value is None:
+        return "—"
+    return format_decimal(value, locale=LOCALE)
+
+
+FILTERS = {
+    "datetime_fr": datetime_fr,
+    "date_fr": date_fr,
+    "short_date_fr": short_date_fr,
+    "time_fr": time_fr,
+    "amount_fr": amount_fr,
+    "number_fr": number_fr,
+}

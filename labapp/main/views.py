@@ -1,0 +1,60 @@
+"""Home page and the legal/footer pages."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, url_for
+from flask_login import current_user
+
+from labapp.navigation import nav_items
+
+bp = Blueprint("main", __name__)
+pages_bp = Blueprint("pages", __name__, url_prefix="/pages")
+
+
+@bp.get("/")
+def index():
+    """Home: what the lab offers, with tiles to the main entries."""
+    descriptions = {
+        "Agenda": "Formations, webinaires et rencontres ouverts aux inscriptions.",
+        "Réserver l'espace": "Demander l'espace collaboratif de la place Beauvau ou une zone.",
+        "Mes projets": "Demander l'accompagnement du lab pour un projet innovant.",
+        "Indicateurs": "Suivre les indicateurs du contrat de transformation.",
+    }
+    tiles = [
+        {"title": item["label"], "description": descriptions[item["label"]], "url": item["url"]}
+        for item in nav_items(current_user)
+        if item["label"] in descriptions
+    ]
+    return render_template("main/index.html", tiles=tiles)
+
+
+@pages_bp.get("/plan-du-site")
+def sitemap():
+    """Plan du site."""
+    links = [(item["label"], item["url"]) for item in nav_items(current_user)]
+    links += [
+        ("Accessibilité", url_for("pages.accessibility")),
+        ("Mentions légales", url_for("pages.legal")),
+        ("Données personnelles", url_for("pages.privacy")),
+    ]
+    if not current_user.is_authenticated:
+        links += [("Se connecter", url_for("auth.login")), ("Créer un compte", url_for("auth.signup"))]
+    return render_template("pages/sitemap.html", links=links)
+
+
+@pages_bp.get("/accessibilite")
+def accessibility():
+    """Déclaration d'accessibilité."""
+    return render_template("pages/accessibility.html")
+
+
+@pages_bp.get("/mentions-legales")
+def legal():
+    """Mentions légales."""
+    return render_template("pages/legal.html")
+
+
+@pages_bp.get("/donnees-personnelles")
+def privacy():
+    """Données personnelles."""
+    return render_template("pages/privacy.html")

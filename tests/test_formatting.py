@@ -1,0 +1,17 @@
+from datetime import UTC, datetime
+
+from labapp.formatting import amount_fr, date_fr, datetime_fr, time_fr
+
+
+def test_french_dates_in_paris_time():
+    moment = datetime(2026, 3, 2, 13, 30, tzinfo=UTC)  # 14:30 in Paris (winter)
+    assert date_fr(moment) == "lundi 2 mars 2026"
+    assert time_fr(moment) == "14 h 30"
+    assert datetime_fr(moment) == "lundi 2 mars 2026 à 14 h 30"
+    assert datetime_fr(None) == "—"
+
+
+def test_amounts_use_french_grouping():
+    text = amount_fr(483200)
+    assert text.replace("\u202f", " ").replace("\u00a0", " ") == "483 200 €"
+    assert amount_fr(12.5).replace("\u00a0", " ") == "12,50 €"
