@@ -194,3 +194,75 @@ def subprocess_env(app_config) -> dict:
         "RATELIMIT_ENABLED": "0",
     })
     return env
+
+
+@pytest.fixture
+def live_server(app, subprocess_env):
+    """A real gunicorn server on this test's database: live_server() -> context manager.
+
+    Commit what the server must see before entering it.
+    """
+    from tests.live import running_server
+
+    def start(**kw):
+        db.session.remove()
+        return running_server(subprocess_env, **kw)
+
+    return start
+
+
+@pytest.fixture
+def cli_token(runner):
+    """cli_token(user) -> a personal API token created through `flask tokens create`."""
+
+    def make(user) -> str:
+        result = runner.invoke(args=["tokens", "create", user.email])
+        assert result.exit_code == 0, result.output
+        return result.stdout.strip()
+
+    return make
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-quic", "--no-first-run",
+                 "--disable-sync"]
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's Chromium driven by Playwright (no browser download)."""
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("/usr/bin/chromium is absent: browser tests need Debian's chromium (CI installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                             args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium):
+    context = chromium.new_context(locale="fr-FR", timezone_id="Europe/Paris")
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def axe_violations(page) -> list:
+    """axe-core (WCAG 2.0/2.1 A and AA) violations on the page as loaded."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": [
+        "wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}})
+    return results.response["violations"]
+
+
+def browser_login(page, base: str, email: str, password: str = PASSWORD) -> None:
+    page.goto(base + "/compte/connexion")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit], input[type=submit]")
+    page.wait_for_load_state()

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, url_for
 from flask_login import current_user
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from labapp.extensions import db
 
 from labapp.navigation import nav_items
 
@@ -26,6 +30,18 @@ def index():
         if item["label"] in descriptions
     ]
     return render_template("main/index.html", tiles=tiles)
+
+
+@bp.get("/healthz")
+def healthz():
+    """Liveness and database check for load balancers and monitoring."""
+    try:
+        db.session.execute(text("SELECT 1"))
+        db.session.rollback()
+    except SQLAlchemyError:
+        db.session.rollback()
+        return {"status": "error", "database": "unreachable"}, 503
+    return {"status": "ok", "database": "ok"}
 
 
 @pages_bp.get("/plan-du-site")
