@@ -116,3 +116,16 @@ def test_personal_tokens_shown_once_and_revocable(client, create_user, login, ap
     assert row.token_hash != token and len(row.token_hash) == 64
     client.post(f"/compte/profil/jetons/{row.id}/revoquer")
     assert anonymous.get("/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+
+
+def test_admin_user_list_query_budget_is_constant(client, create_user, login):
+    from tests.querycount import count_queries
+
+    login(create_user("admin"))
+    with count_queries() as few:
+        assert client.get("/admin/comptes").status_code == 200
+    for _ in range(30):
+        create_user("agent")
+    with count_queries() as many:
+        assert client.get("/admin/comptes").status_code == 200
+    assert many.count == few.count

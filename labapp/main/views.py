@@ -8,7 +8,6 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from labapp.extensions import db
-
 from labapp.navigation import nav_items
 
 bp = Blueprint("main", __name__)
