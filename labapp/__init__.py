@@ -82,6 +82,12 @@ def register_blueprints(app: Flask) -> None:
     for blueprint in (main_bp, pages_bp, auth_bp, admin_bp, openapi_bp, auth_api_bp):
         app.register_blueprint(blueprint)
 
+    from labapp.bookings.api import bp as bookings_api_bp
+    from labapp.bookings.views import bp as bookings_bp
+
+    for blueprint in (bookings_bp, bookings_api_bp):
+        app.register_blueprint(blueprint)
+
 
 def register_errorhandlers(app: Flask) -> None:
     from labapp.main.errors import register
