@@ -100,7 +100,11 @@ def register_template_helpers(app: Flask) -> None:
 
     @app.context_processor
     def inject_navigation():
-        return {"nav_items": nav_items(current_user)}
+        try:
+            return {"nav_items": nav_items(current_user)}
+        except Exception:  # an error page must render even when the database is down
+            app.logger.exception("navigation unavailable")
+            return {"nav_items": []}
 
 
 def csp_nonce() -> str:
