@@ -144,14 +144,14 @@ def _finish(cal: Calendar) -> bytes:
     return cal.to_ical()
 
 
-def _one_line(text: str) -> str:
+def one_line(text: str) -> str:
     """Names in parameters (CN) must not carry line breaks or double quotes."""
     return " ".join((text or "").replace('"', "'").split())
 
 
 def _address(person: Participant, **params) -> vCalAddress:
     address = vCalAddress(f"mailto:{person.email.strip()}")
-    name = _one_line(person.name)
+    name = one_line(person.name)
     if name:
         address.params["CN"] = name
     for key, value in params.items():
