@@ -76,10 +76,13 @@ def register_blueprints(app: Flask) -> None:
     from labapp.api.openapi import bp as openapi_bp
     from labapp.auth.api import bp as auth_api_bp
     from labapp.auth.views import bp as auth_bp
+    from labapp.calendar.api import bp as calendar_api_bp
+    from labapp.calendar.views import bp as calendar_bp
     from labapp.main.views import bp as main_bp
     from labapp.main.views import pages_bp
 
-    for blueprint in (main_bp, pages_bp, auth_bp, admin_bp, openapi_bp, auth_api_bp):
+    for blueprint in (main_bp, pages_bp, auth_bp, admin_bp, openapi_bp, auth_api_bp,
+                      calendar_bp, calendar_api_bp):
         app.register_blueprint(blueprint)
 
 
