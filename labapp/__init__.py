@@ -91,6 +91,8 @@ def register_blueprints(app: Flask) -> None:
     for blueprint in (bookings_bp, bookings_api_bp):
         app.register_blueprint(blueprint)
 
+    import labapp.indicators.demo  # noqa: F401  (models and demo seeder)
+
 
 def register_errorhandlers(app: Flask) -> None:
     from labapp.main.errors import register
