@@ -78,8 +78,10 @@ def register_blueprints(app: Flask) -> None:
     from labapp.auth.views import bp as auth_bp
     from labapp.main.views import bp as main_bp
     from labapp.main.views import pages_bp
+    from labapp.projects.api import bp as projects_api_bp
 
-    for blueprint in (main_bp, pages_bp, auth_bp, admin_bp, openapi_bp, auth_api_bp):
+    for blueprint in (main_bp, pages_bp, auth_bp, admin_bp, openapi_bp, auth_api_bp,
+                      projects_api_bp):
         app.register_blueprint(blueprint)
 
 
