@@ -10,7 +10,7 @@ from labapp.api.payload import Payload, json_body
 from labapp.auth.models import User
 from labapp.errors import ValidationFailed
 from labapp.extensions import db
-from labapp.projects import services
+from labapp.projects import demo, services  # noqa: F401  (demo registers its seeder)
 from labapp.projects.models import METHODS, STATUSES, SUPPORT_TYPES, Project
 from labapp.projects.territories import TERRITORIES, territory_label
 from labapp.timeutil import isoformat_paris

@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from labapp.errors import Conflict, NotFound, ValidationFailed
 from labapp.extensions import db, limiter
 from labapp.forms_util import show_domain_error
-from labapp.surveys import jobs, services  # jobs: registers the tick jobs
+from labapp.surveys import demo, jobs, services  # noqa: F401  (demo, jobs: seeder, tick jobs)
 from labapp.surveys.forms import raw_answers, survey_form_class
 from labapp.surveys.questionnaires import ensure_questionnaire
 
