@@ -8,6 +8,12 @@ from wtforms.validators import Optional
 
 from labapp.surveys.models import SCALE5, Questionnaire
 
+try:  # WTForms >= 3.3 deprecates (value, label) tuples
+    from wtforms.fields.choices import SelectChoice
+except ImportError:  # pragma: no cover - older WTForms
+    def SelectChoice(value, label):  # noqa: N802
+        return (value, label)
+
 
 def survey_form_class(questionnaire: Questionnaire) -> type[FlaskForm]:
     """A FlaskForm with one field per active question, named by the question's code.
@@ -22,10 +28,10 @@ def survey_form_class(questionnaire: Questionnaire) -> type[FlaskForm]:
     for question in questionnaire.active_questions:
         description = question.hint or None
         if question.kind == "scale5":
-            f = RadioField(question.label, choices=[(str(v), lbl) for v, lbl in SCALE5],
+            f = RadioField(question.label, choices=[SelectChoice(str(v), lbl) for v, lbl in SCALE5],
                            validate_choice=False, validators=[Optional()], description=description)
         elif question.kind == "choice":
-            f = RadioField(question.label, choices=[(o.code, o.label) for o in question.options],
+            f = RadioField(question.label, choices=[SelectChoice(o.code, o.label) for o in question.options],
                            validate_choice=False, validators=[Optional()], description=description)
         else:
             f = TextAreaField(question.label, validators=[Optional()], description=description)
