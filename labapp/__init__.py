@@ -79,10 +79,11 @@ def register_blueprints(app: Flask) -> None:
     from labapp.main.views import bp as main_bp
     from labapp.main.views import pages_bp
     from labapp.projects.api import bp as projects_api_bp
+    from labapp.projects.views import bp as projects_bp
     from labapp.surveys.views import bp as surveys_bp
 
     for blueprint in (main_bp, pages_bp, auth_bp, admin_bp, openapi_bp, auth_api_bp,
-                      projects_api_bp, surveys_bp):
+                      projects_api_bp, projects_bp, surveys_bp):
         app.register_blueprint(blueprint)
 
 
