@@ -76,6 +76,8 @@ def register_blueprints(app: Flask) -> None:
     from labapp.api.openapi import bp as openapi_bp
     from labapp.auth.api import bp as auth_api_bp
     from labapp.auth.views import bp as auth_bp
+    from labapp.calendar.api import bp as calendar_api_bp
+    from labapp.calendar.views import bp as calendar_bp
     from labapp.main.views import bp as main_bp
     from labapp.main.views import pages_bp
     from labapp.projects.api import bp as projects_api_bp
@@ -83,7 +85,13 @@ def register_blueprints(app: Flask) -> None:
     from labapp.surveys.views import bp as surveys_bp
 
     for blueprint in (main_bp, pages_bp, auth_bp, admin_bp, openapi_bp, auth_api_bp,
-                      projects_api_bp, projects_bp, surveys_bp):
+                      calendar_bp, calendar_api_bp, projects_api_bp, projects_bp, surveys_bp):
+        app.register_blueprint(blueprint)
+
+    from labapp.bookings.api import bp as bookings_api_bp
+    from labapp.bookings.views import bp as bookings_bp
+
+    for blueprint in (bookings_bp, bookings_api_bp):
         app.register_blueprint(blueprint)
 
 
@@ -109,7 +117,11 @@ def register_template_helpers(app: Flask) -> None:
         # Mail templates rendered by `flask tick` have no request: no navigation then.
         if not has_request_context():
             return {}
-        return {"nav_items": nav_items(current_user)}
+        try:
+            return {"nav_items": nav_items(current_user)}
+        except Exception:  # an error page must render even when the database is down
+            app.logger.exception("navigation unavailable")
+            return {"nav_items": []}
 
 
 def csp_nonce() -> str:

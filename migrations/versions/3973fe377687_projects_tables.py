@@ -1,7 +1,7 @@
 """projects tables
 
 Revision ID: 3973fe377687
-Revises: e412701f183c
+Revises: e1182169547c
 Create Date: 2026-11-29 19:46:31.275487
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '3973fe377687'
-down_revision = 'e412701f183c'
+down_revision = 'e1182169547c'
 branch_labels = None
 depends_on = None
 
