@@ -82,9 +82,12 @@ def register_blueprints(app: Flask) -> None:
     from labapp.calendar.views import bp as calendar_bp
     from labapp.main.views import bp as main_bp
     from labapp.main.views import pages_bp
+    from labapp.projects.api import bp as projects_api_bp
+    from labapp.projects.views import bp as projects_bp
+    from labapp.surveys.views import bp as surveys_bp
 
     for blueprint in (main_bp, pages_bp, auth_bp, admin_bp, openapi_bp, auth_api_bp,
-                      calendar_bp, calendar_api_bp):
+                      calendar_bp, calendar_api_bp, projects_api_bp, projects_bp, surveys_bp):
         app.register_blueprint(blueprint)
 
     from labapp.bookings.api import bp as bookings_api_bp
@@ -113,6 +116,11 @@ def register_template_helpers(app: Flask) -> None:
 
     @app.context_processor
     def inject_navigation():
+        from flask import has_request_context
+
+        # Mail templates rendered by `flask tick` have no request: no navigation then.
+        if not has_request_context():
+            return {}
         try:
             return {"nav_items": nav_items(current_user)}
         except Exception:  # an error page must render even when the database is down
