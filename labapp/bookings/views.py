@@ -8,7 +8,10 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
-from labapp.bookings import admin_views, calendar_views, queries, series, services, site_services  # noqa: F401  (their routes)
+import labapp.bookings.admin_views  # noqa: F401  (registers its routes)
+import labapp.bookings.calendar_views  # noqa: F401  (registers its routes)
+import labapp.bookings.demo  # noqa: F401  (registers the demo seeders)
+from labapp.bookings import queries, series, services, site_services
 from labapp.bookings.blueprint import bp
 from labapp.bookings.forms import BookingRequestForm, CancelForm, DecisionForm
 from labapp.bookings.models import Booking
