@@ -9,6 +9,7 @@ from pathlib import Path
 from flask import Flask, g
 
 from config import BASE_DIR, config_for_environment
+from labapp.logging_setup import configure_logging
 
 TEMPLATE_DIR = BASE_DIR / "templates"
 MIGRATIONS_DIR = BASE_DIR / "migrations"
@@ -22,6 +23,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         instance_path=str(BASE_DIR / "instance"),
     )
     load_configuration(app, test_config)
+    configure_logging(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -90,6 +92,8 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (bookings_bp, bookings_api_bp):
         app.register_blueprint(blueprint)
+
+    import labapp.indicators.demo  # noqa: F401  (models and demo seeder)
 
 
 def register_errorhandlers(app: Flask) -> None:
