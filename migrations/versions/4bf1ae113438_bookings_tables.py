@@ -3,7 +3,7 @@
 On PostgreSQL, written by hand: btree_gist and the exclusion constraint that
 makes overlapping occupancy of one unit impossible (autogenerate cannot see it).
 Revision ID: 4bf1ae113438
-Revises: e0e10d409225
+Revises: e412701f183c
 Create Date: 2026-11-29 19:46:44.305946
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '4bf1ae113438'
-down_revision = 'e0e10d409225'
+down_revision = 'e412701f183c'
 branch_labels = None
 depends_on = None
 
