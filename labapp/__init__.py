@@ -78,8 +78,11 @@ def register_blueprints(app: Flask) -> None:
     from labapp.auth.views import bp as auth_bp
     from labapp.main.views import bp as main_bp
     from labapp.main.views import pages_bp
+    from labapp.trainings.api import bp as trainings_api_bp
+    from labapp.trainings.views import bp as trainings_bp
 
-    for blueprint in (main_bp, pages_bp, auth_bp, admin_bp, openapi_bp, auth_api_bp):
+    for blueprint in (main_bp, pages_bp, auth_bp, admin_bp, openapi_bp, auth_api_bp,
+                      trainings_bp, trainings_api_bp):
         app.register_blueprint(blueprint)
 
 
@@ -90,6 +93,7 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
+    from flask import has_request_context
     from flask_login import current_user
 
     from labapp.formatting import FILTERS
@@ -100,6 +104,8 @@ def register_template_helpers(app: Flask) -> None:
 
     @app.context_processor
     def inject_navigation():
+        if not has_request_context():  # e-mails rendered by `flask tick` have no request
+            return {}
         return {"nav_items": nav_items(current_user)}
 
 

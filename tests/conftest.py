@@ -12,6 +12,8 @@ from labapp import create_app
 from labapp.extensions import db
 from tests import dbsetup
 
+pytest_plugins = ["tests.fixtures_trainings"]
+
 ENGINES = [
     "sqlite",
     pytest.param("postgres", marks=pytest.mark.skipif(not dbsetup.PG_URL, reason=dbsetup.PG_REASON)),
