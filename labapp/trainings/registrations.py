@@ -132,11 +132,16 @@ def register(actor: User | None, session_id: int, name: str | None = None,
     (not when it is cancelled). Raises ValidationFailed (422: invalid or closed),
     Conflict (409: that e-mail already holds an active registration), NotFound.
     """
+    given_now = now
     now = now or utcnow()
     is_team = actor is not None and actor.is_team
     user_id, name, email, organisation, consent_at = _identity(
         actor, name, email, organisation, consent, now)
     session = lock_session(session_id)
+    if given_now is None:
+        # Read the clock once the seat lock is held, so the queue order (created_at)
+        # is the order in which registrations were actually decided.
+        now = utcnow()
     reason = closed_reason(session, now)
     if reason and (not is_team or session.status == "cancelled"):
         raise ValidationFailed.on("session", reason)
