@@ -47,6 +47,11 @@ class Config:
     SMTP_STARTTLS = _bool("SMTP_STARTTLS", False)
     SMTP_TIMEOUT = 30
 
+    # Calendar (issue 8): ORGANIZER of invitations (empty: the MAIL_FROM address)
+    # and how many days a cancelled item stays in feeds with STATUS:CANCELLED.
+    CALENDAR_ORGANIZER = os.environ.get("CALENDAR_ORGANIZER") or ""
+    CALENDAR_CANCELLED_DAYS = int(os.environ.get("CALENDAR_CANCELLED_DAYS") or 30)
+
     REDIS_URL = os.environ.get("REDIS_URL") or None
     RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)

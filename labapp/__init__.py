@@ -76,13 +76,15 @@ def register_blueprints(app: Flask) -> None:
     from labapp.api.openapi import bp as openapi_bp
     from labapp.auth.api import bp as auth_api_bp
     from labapp.auth.views import bp as auth_bp
+    from labapp.calendar.api import bp as calendar_api_bp
+    from labapp.calendar.views import bp as calendar_bp
     from labapp.main.views import bp as main_bp
     from labapp.main.views import pages_bp
     from labapp.trainings.api import bp as trainings_api_bp
     from labapp.trainings.views import bp as trainings_bp
 
     for blueprint in (main_bp, pages_bp, auth_bp, admin_bp, openapi_bp, auth_api_bp,
-                      trainings_bp, trainings_api_bp):
+                      calendar_bp, calendar_api_bp, trainings_bp, trainings_api_bp):
         app.register_blueprint(blueprint)
 
 
@@ -106,7 +108,11 @@ def register_template_helpers(app: Flask) -> None:
     def inject_navigation():
         if not has_request_context():  # e-mails rendered by `flask tick` have no request
             return {}
-        return {"nav_items": nav_items(current_user)}
+        try:
+            return {"nav_items": nav_items(current_user)}
+        except Exception:  # an error page must render even when the database is down
+            app.logger.exception("navigation unavailable")
+            return {"nav_items": []}
 
 
 def csp_nonce() -> str:

@@ -15,9 +15,9 @@ def test_home_page_has_dsfr_header_and_footer(client):
 
 
 def test_static_dsfr_assets_are_vendored(client):
-    response = client.get("/static/dsfr/dsfr.min.css")
-    assert response.status_code == 200
-    assert len(response.data) > 100_000
+    with client.get("/static/dsfr/dsfr.min.css") as response:
+        assert response.status_code == 200
+        assert len(response.data) > 100_000
 
 
 def test_unknown_url_gets_the_dsfr_404_page(client):
@@ -65,6 +65,7 @@ def test_login_is_rate_limited(app, client, create_user):
     from labapp.extensions import limiter
 
     limiter.enabled = True
+    limiter.reset()  # the in-memory store outlives one app: start from zero
     user = create_user()
     statuses = [client.post("/compte/connexion", data={"email": user.email, "password": "bad"}
                             ).status_code for _ in range(12)]

@@ -18,9 +18,9 @@ def wants_problem_json() -> bool:
 
 def error_page(status: int, detail: str | None = None):
     try:
-        return render_template(f"errors/{status}.html", detail=detail), status
+        return render_template(f"errors/{status}.html", detail=detail, status=status), status
     except TemplateNotFound:
-        return render_template("errors/400.html", detail=detail), status
+        return render_template("errors/400.html", detail=detail, status=status), status
 
 
 def register(app: Flask) -> None:

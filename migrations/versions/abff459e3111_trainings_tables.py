@@ -5,7 +5,7 @@ created on both engines (sqlite_where / postgresql_where).
 space_id and booking_id are plain integers until the bookings tables land.
 
 Revision ID: abff459e3111
-Revises: e412701f183c
+Revises: e0e10d409225
 Create Date: 2026-11-29 19:47:49.111271
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'abff459e3111'
-down_revision = 'e412701f183c'
+down_revision = 'e0e10d409225'
 branch_labels = None
 depends_on = None
 

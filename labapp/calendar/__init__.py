@@ -1,0 +1,1 @@
+"""Calendars: iCal feeds, invitations by e-mail, feed tokens."""

@@ -1,0 +1,90 @@
+"""Calendar pages and feeds: public agenda, capability-URL feeds, "Ajouter à Outlook"."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from labapp.calendar import feeds, services
+from labapp.calendar.http import calendar_response, install_log_redaction
+from labapp.calendar.ical import build_feed, host_from_base_url
+from labapp.errors import DomainError
+from labapp.extensions import db
+
+bp = Blueprint("calendar", __name__)
+
+FEED_KIND_PARAM = {"personnel": "personal", "equipe": "team"}
+
+
+@bp.record_once
+def _on_register(state) -> None:
+    install_log_redaction()
+
+
+def _host() -> str:
+    return host_from_base_url(current_app.config["BASE_URL"])
+
+
+def serve_feed(key: str, name: str, events) -> object:
+    """Build, version (ETag/Last-Modified) and serve a feed; commits bookkeeping."""
+    events = services.publish_revisions(list(events))
+    body = build_feed(name, events, _host())
+    etag, last_modified = services.feed_validators(key, body)
+    db.session.commit()
+    return calendar_response(body, etag=etag, last_modified=last_modified)
+
+
+@bp.get("/agenda.ics")
+def public_agenda():
+    """The lab's open sessions, public (no token)."""
+    return serve_feed("public-agenda", "Lab Minnov — agenda des sessions", feeds.public_agenda_events())
+
+
+@bp.get("/calendrier/<secret>.ics")
+def token_feed(secret: str):
+    """A personal, team or space feed behind a capability URL; 404 with no hint otherwise."""
+    token = services.token_for_secret(secret)
+    if token is None:
+        abort(404)
+    name, events = feeds.feed_for_token(token)
+    return serve_feed(f"token-{token.id}", name, events)
+
+
+@bp.get("/compte/calendrier")
+@login_required
+def subscribe():
+    """"Ajouter à Outlook": my feed links (https and webcal) and how to use them."""
+    links = {"personal": services.feed_urls(services.feed_token(current_user, "personal"))}
+    if current_user.is_team:
+        links["team"] = services.feed_urls(services.feed_token(current_user, "team"))
+    db.session.commit()
+    public = current_app.config["BASE_URL"] + url_for("calendar.public_agenda")
+    response = current_app.make_response(render_template(
+        "calendar/subscribe.html", links=links,
+        public={"https": public, "webcal": services.webcal_url(public)}))
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.post("/compte/calendrier/<kind>/regenerer")
+@login_required
+def regenerate(kind: str):
+    """Replace one of my feed links; the old one stops working at once."""
+    if kind not in FEED_KIND_PARAM:
+        abort(404)
+    try:
+        services.regenerate_feed_token(current_user, FEED_KIND_PARAM[kind])
+    except DomainError:
+        db.session.rollback()
+        abort(404)
+    db.session.commit()
+    flash("Nouveau lien créé. L'ancien ne fonctionne plus : abonnez-vous avec le nouveau.", "success")
+    return redirect(url_for("calendar.subscribe") + f"#{kind}")
+
+
+@bp.after_request
+def _no_referrer(response):
+    if request.endpoint in ("calendar.token_feed",):
+        response.headers["Referrer-Policy"] = "no-referrer"
+    return response
