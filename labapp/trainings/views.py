@@ -10,10 +10,7 @@ from sqlalchemy import select
 from labapp.errors import DomainError
 from labapp.extensions import db
 from labapp.forms_util import show_domain_error
-from labapp.trainings import (
-    jobs,  # noqa: F401  (registers the tick jobs)
-    services,
-)
+from labapp.trainings import demo, jobs, services  # noqa: F401  (registers the seeder and tick jobs)
 from labapp.trainings import registrations as regs
 from labapp.trainings.forms import ActionForm, PublicRegistrationForm
 from labapp.trainings.models import ACTIVE_STATUSES, Registration
