@@ -9,6 +9,7 @@ from pathlib import Path
 from flask import Flask, g
 
 from config import BASE_DIR, config_for_environment
+from labapp.logging_setup import configure_logging
 
 TEMPLATE_DIR = BASE_DIR / "templates"
 MIGRATIONS_DIR = BASE_DIR / "migrations"
@@ -22,6 +23,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         instance_path=str(BASE_DIR / "instance"),
     )
     load_configuration(app, test_config)
+    configure_logging(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -86,6 +88,14 @@ def register_blueprints(app: Flask) -> None:
     for blueprint in (main_bp, pages_bp, auth_bp, admin_bp, openapi_bp, auth_api_bp,
                       calendar_bp, calendar_api_bp, trainings_bp, trainings_api_bp):
         app.register_blueprint(blueprint)
+
+    from labapp.bookings.api import bp as bookings_api_bp
+    from labapp.bookings.views import bp as bookings_bp
+
+    for blueprint in (bookings_bp, bookings_api_bp):
+        app.register_blueprint(blueprint)
+
+    import labapp.indicators.demo  # noqa: F401  (models and demo seeder)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -20,6 +20,8 @@ ENGINES = [
 ]
 PASSWORD = "correct horse battery"
 
+pytest_plugins = ["tests.fixtures_bookings"]
+
 
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory) -> Path:
