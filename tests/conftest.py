@@ -12,15 +12,13 @@ from labapp import create_app
 from labapp.extensions import db
 from tests import dbsetup
 
-pytest_plugins = ["tests.fixtures_trainings"]
-
 ENGINES = [
     "sqlite",
     pytest.param("postgres", marks=pytest.mark.skipif(not dbsetup.PG_URL, reason=dbsetup.PG_REASON)),
 ]
 PASSWORD = "correct horse battery"
 
-pytest_plugins = ["tests.fixtures_bookings"]
+pytest_plugins = ["tests.fixtures_bookings", "tests.fixtures_trainings"]
 
 
 @pytest.fixture(scope="session")

@@ -205,3 +205,17 @@ def test_openapi_lists_the_session_endpoints(client):
                  "/registrations/{registration_id}", "/sessions/{session_id}/attendance",
                  "/sessions/{session_id}/complete", "/sessions/{session_id}/cancel"):
         assert path in document["paths"]
+
+
+def test_lab_session_conflict_is_409(team_api, lab):
+    from tests.fixtures_bookings import at as paris_at
+    from tests.fixtures_bookings import future_day
+
+    day = future_day(1)
+    body = {**BODY, "location": "lab", "space_id": lab.drh.id, "capacity": 10,
+            "start": paris_at(day, "10:00").isoformat(), "end": paris_at(day, "12:00").isoformat()}
+    first = team_api.post("/sessions", json=body)
+    assert first.status_code == 201 and first.get_json()["booking_id"]
+    second = team_api.post("/sessions", json={**body, "space_id": lab.whole.id})
+    assert second.status_code == 409
+    assert len(team_api.get("/sessions").get_json()) == 1

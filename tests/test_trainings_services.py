@@ -316,3 +316,47 @@ def test_past_sessions_may_be_created(create_session):
 def test_unknown_token_is_not_found(app):
     with pytest.raises(NotFound):
         regs.registration_for_token("x" * 43)
+
+
+def test_lab_session_books_its_space_and_cancelling_frees_it(lab, create_session, team_user):
+    from labapp.bookings.models import Booking
+    from tests.fixtures_bookings import at as paris_at
+    from tests.fixtures_bookings import future_day
+
+    day = future_day(0)
+    first = create_session(location="lab", space_id=lab.drh.id, capacity=10,
+                           start_at=paris_at(day, "10:00"), end_at=paris_at(day, "12:00"))
+    booking = db.session.get(Booking, first.booking_id)
+    assert (booking.status, booking.space_id, booking.source) == ("approved", lab.drh.id, "session")
+    with pytest.raises(Conflict):
+        create_session(location="lab", space_id=lab.whole.id, capacity=10,
+                       start_at=paris_at(day, "11:00"), end_at=paris_at(day, "13:00"))
+    db.session.rollback()
+    # Moving the session re-books the room for the new slot.
+    services.update_session(team_user, first.id, start_at=paris_at(day, "14:00"),
+                            end_at=paris_at(day, "16:00"))
+    db.session.commit()
+    assert db.session.get(Booking, booking.id).status == "cancelled"
+    moved = db.session.get(Booking, first.booking_id)
+    assert (moved.status, moved.start_at) == ("approved", paris_at(day, "14:00"))
+    second = create_session(location="lab", space_id=lab.whole.id, capacity=10,
+                            start_at=paris_at(day, "11:00"), end_at=paris_at(day, "13:00"))
+    assert second.booking_id
+    services.cancel_session(team_user, first.id)
+    db.session.commit()
+    assert db.session.get(Booking, moved.id).status == "cancelled"
+    assert first.booking_id is None
+
+
+def test_lab_session_in_the_past_records_history(lab, create_session):
+    from labapp.bookings.models import Booking
+
+    session = create_session(location="lab", space_id=lab.plenary.id, capacity=20,
+                             start_at=at(days=-400))
+    assert db.session.get(Booking, session.booking_id).status == "approved"
+
+
+def test_lab_session_unknown_space_is_422(lab, create_session):
+    with pytest.raises(ValidationFailed) as error:
+        create_session(location="lab", space_id=99999)
+    assert "space_id" in error.value.errors

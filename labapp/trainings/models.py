@@ -103,8 +103,10 @@ class Session(db.Model):
     end_at: Mapped[datetime] = mapped_column(UTCDateTime)
     capacity: Mapped[int] = mapped_column()
     location: Mapped[str] = mapped_column(String(8))
-    space_id: Mapped[int | None] = mapped_column(index=True)
-    booking_id: Mapped[int | None] = mapped_column(index=True)
+    space_id: Mapped[int | None] = mapped_column(ForeignKey("spaces.id", ondelete="RESTRICT"),
+                                                 index=True)
+    booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id", ondelete="SET NULL"),
+                                                   index=True)
     address: Mapped[str | None] = mapped_column(String(300))
     video_link: Mapped[str | None] = mapped_column(String(500))
     registration_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

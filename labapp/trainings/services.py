@@ -162,9 +162,36 @@ def create_session(actor: User, title: str, kind: str, start_at: datetime, end_a
         raise ValidationFailed(next(iter(errors.values()))[0], errors)
     session = Session(offering_id=offering_id, created_by_id=actor.id, status="scheduled",
                       sequence=0, **values)
+    if session.location == "lab":
+        session.booking_id = _book_room(actor, session).id
     db.session.add(session)
     db.session.flush()
     return session
+
+
+def _book_room(actor: User, session: Session):
+    """Book the session's lab space through the bookings rules (Conflict 409 if taken)."""
+    from labapp.bookings.services import book_space_for_session
+
+    purpose = "atelier" if session.kind == "atelier" else "formation"
+    try:
+        return book_space_for_session(actor, session.space_id, session.start_at, session.end_at,
+                                      session.title, session.capacity, purpose=purpose)
+    except NotFound:
+        raise ValidationFailed.on("space_id", "Espace du lab introuvable.") from None
+
+
+def _release_room(actor: User, session: Session, reason: str) -> None:
+    """Cancel the session's booking, if it still holds one."""
+    from labapp.bookings.models import Booking
+    from labapp.bookings.services import cancel_booking
+
+    if session.booking_id is None:
+        return
+    booking = db.session.get(Booking, session.booking_id)
+    if booking is not None and booking.status in ("pending", "approved"):
+        cancel_booking(actor, booking.id, reason=reason)
+    session.booking_id = None
 
 
 EDITABLE = ("title", "start_at", "end_at", "capacity", "location", "space_id", "address",
@@ -203,10 +230,17 @@ def update_session(actor: User, session_id: int, now: datetime | None = None, **
     calendar_change = any(
         field in changes and changes[field] != getattr(session, field) for field in CALENDAR_FIELDS
     )
+    room_change = any(
+        field in changes and changes[field] != getattr(session, field)
+        for field in ("start_at", "end_at", "location", "space_id", "capacity"))
     for name, value in changes.items():
         if name in ("trainers", "description"):
             value = value or ""
         setattr(session, name, value)
+    if room_change:  # re-book the room for the new slot (409 and nothing changes if taken)
+        _release_room(actor, session, "Session déplacée ou modifiée.")
+        if session.location == "lab":
+            session.booking_id = _book_room(actor, session).id
     if calendar_change:
         session.bump_sequence()
     db.session.flush()
@@ -237,6 +271,7 @@ def cancel_session(actor: User, session_id: int, now: datetime | None = None) ->
     if session.status != "scheduled":
         raise Conflict(f"Cette session est déjà {session.status_label.lower()}.")
     session.mark_cancelled(now)
+    _release_room(actor, session, "Session annulée.")
     registrations = db.session.scalars(
         select(Registration).where(Registration.session_id == session.id,
                                    Registration.status.in_(ACTIVE_STATUSES))

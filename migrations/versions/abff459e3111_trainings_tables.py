@@ -2,10 +2,10 @@
 
 The partial unique index (one active registration per session and e-mail) is
 created on both engines (sqlite_where / postgresql_where).
-space_id and booking_id are plain integers until the bookings tables land.
+space_id and booking_id refer to the bookings domain (a lab session books its space).
 
 Revision ID: abff459e3111
-Revises: e0e10d409225
+Revises: f02abcba2eae
 Create Date: 2026-11-29 19:47:49.111271
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'abff459e3111'
-down_revision = 'e0e10d409225'
+down_revision = 'f02abcba2eae'
 branch_labels = None
 depends_on = None
 
@@ -67,6 +67,8 @@ def upgrade():
     sa.CheckConstraint("status IN ('scheduled', 'held', 'cancelled')", name=op.f('ck_training_sessions_status')),
     sa.CheckConstraint('capacity >= 1', name=op.f('ck_training_sessions_capacity_positive')),
     sa.CheckConstraint('end_at > start_at', name=op.f('ck_training_sessions_end_after_start')),
+    sa.ForeignKeyConstraint(['booking_id'], ['bookings.id'], name=op.f('fk_training_sessions_booking_id_bookings'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['space_id'], ['spaces.id'], name=op.f('fk_training_sessions_space_id_spaces'), ondelete='RESTRICT'),
     sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_training_sessions_created_by_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['offering_id'], ['offerings.id'], name=op.f('fk_training_sessions_offering_id_offerings'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_training_sessions'))
