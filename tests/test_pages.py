@@ -1,3 +1,5 @@
+import os
+
 import pytest
 
 
@@ -71,3 +73,33 @@ def test_login_is_rate_limited(app, client, create_user):
                             ).status_code for _ in range(12)]
     assert statuses[0] == 200
     assert 429 in statuses
+
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
+
+
+@pytest.mark.skipif(not REDIS_URL, reason="TEST_REDIS_URL is not set (CI sets it)")
+def test_login_limit_is_shared_through_redis_by_two_app_instances(app_config, create_user):
+    """Two app instances (as two gunicorn workers) share the login limit in Redis."""
+    import redis
+
+    from labapp import create_app
+    from labapp.extensions import db
+
+    with redis.Redis.from_url(REDIS_URL) as store:
+        store.flushdb()
+    email = create_user().email
+    db.session.remove()  # SQLite: no open transaction of ours may hold the write lock
+    config = {**app_config, "RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": REDIS_URL}
+    statuses = []
+    for _ in range(2):
+        worker = create_app(config)
+        with worker.app_context():
+            client = worker.test_client()
+            statuses += [client.post("/compte/connexion",
+                                     data={"email": email, "password": "bad"}).status_code
+                         for _ in range(6)]
+            db.session.remove()
+            db.engine.dispose()
+    assert statuses[:10] == [200] * 10
+    assert statuses[10:] == [429, 429]
