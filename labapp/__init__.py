@@ -9,6 +9,7 @@ from pathlib import Path
 from flask import Flask, g
 
 from config import BASE_DIR, config_for_environment
+from labapp.logging_setup import configure_logging
 
 TEMPLATE_DIR = BASE_DIR / "templates"
 MIGRATIONS_DIR = BASE_DIR / "migrations"
@@ -22,6 +23,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         instance_path=str(BASE_DIR / "instance"),
     )
     load_configuration(app, test_config)
+    configure_logging(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -80,9 +82,12 @@ def register_blueprints(app: Flask) -> None:
     from labapp.calendar.views import bp as calendar_bp
     from labapp.main.views import bp as main_bp
     from labapp.main.views import pages_bp
+    from labapp.projects.api import bp as projects_api_bp
+    from labapp.projects.views import bp as projects_bp
+    from labapp.surveys.views import bp as surveys_bp
 
     for blueprint in (main_bp, pages_bp, auth_bp, admin_bp, openapi_bp, auth_api_bp,
-                      calendar_bp, calendar_api_bp):
+                      calendar_bp, calendar_api_bp, projects_api_bp, projects_bp, surveys_bp):
         app.register_blueprint(blueprint)
 
     from labapp.bookings.api import bp as bookings_api_bp
@@ -90,6 +95,8 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (bookings_bp, bookings_api_bp):
         app.register_blueprint(blueprint)
+
+    import labapp.indicators.demo  # noqa: F401  (models and demo seeder)
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -109,6 +116,11 @@ def register_template_helpers(app: Flask) -> None:
 
     @app.context_processor
     def inject_navigation():
+        from flask import has_request_context
+
+        # Mail templates rendered by `flask tick` have no request: no navigation then.
+        if not has_request_context():
+            return {}
         try:
             return {"nav_items": nav_items(current_user)}
         except Exception:  # an error page must render even when the database is down

@@ -5,7 +5,7 @@ invitation job records what each recipient was sent per UID and how far it has
 scanned; bookings get an index on updated_at for that scan.
 
 Revision ID: cf9ed6e4586b
-Revises: e1182169547c
+Revises: 68dc251c93c5
 Create Date: 2026-11-29 20:08:49.169613
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'cf9ed6e4586b'
-down_revision = 'e1182169547c'
+down_revision = '68dc251c93c5'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,1 @@
+"""Supported innovation projects: requests, qualification, lifecycle, similar projects."""

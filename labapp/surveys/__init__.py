@@ -1,0 +1,1 @@
+"""Satisfaction surveys: questionnaires, single-use invitations, anonymous answers, results."""
