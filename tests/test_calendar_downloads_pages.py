@@ -17,6 +17,7 @@ def test_booking_download_for_its_requester_and_the_team_only(
     assert client.get(path).status_code in (302, 401)  # login first
 
     login(owner)
+    assert f'href="{path}"' in client.get(f"/reservations/{booking.id}").get_data(as_text=True)
     response = client.get(path, headers={"Accept": "text/html"})
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "text/calendar; charset=utf-8"
