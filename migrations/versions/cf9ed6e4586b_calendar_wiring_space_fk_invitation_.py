@@ -5,7 +5,7 @@ invitation job records what each recipient was sent per UID and how far it has
 scanned; bookings get an index on updated_at for that scan.
 
 Revision ID: cf9ed6e4586b
-Revises: 68dc251c93c5
+Revises: b7c1d2e3f4a5
 Create Date: 2026-11-29 20:08:49.169613
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'cf9ed6e4586b'
-down_revision = '68dc251c93c5'
+down_revision = 'b7c1d2e3f4a5'
 branch_labels = None
 depends_on = None
 
