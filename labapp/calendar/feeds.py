@@ -21,6 +21,7 @@ from labapp.calendar.ical import CalendarEvent
 from labapp.calendar.models import CalendarFeedToken
 from labapp.db_types import utcnow
 from labapp.extensions import db
+from labapp.trainings.models import Registration, Session
 
 PAST_DAYS = 365
 FEED_NAMES = {
@@ -65,18 +66,59 @@ def _approved_or_recently_withdrawn(now: datetime):
                     _was_approved()))
 
 
+def spaces_by_id(space_ids) -> dict[int, Space]:
+    """{id: Space} with their site, in one query (run even when empty: constant budgets)."""
+    ids = sorted({i for i in space_ids if i is not None})
+    query = select(Space).options(joinedload(Space.site)).where(Space.id.in_(ids))
+    return {space.id: space for space in db.session.scalars(query)}
+
+
+def _sessions(*conditions) -> list[Session]:
+    now = utcnow()
+    return list(db.session.scalars(
+        select(Session).where(Session.end_at >= now - timedelta(days=PAST_DAYS), *conditions)
+        .order_by(Session.start_at, Session.id)))
+
+
+def _session_shown(now: datetime):
+    return or_(Session.status != "cancelled", Session.cancelled_at >= cancelled_since(now))
+
+
+def registrations_of(user_id: int) -> list[Registration]:
+    """A user's registrations in the feed window (with their session): active ones of
+    sessions still on, and those cancelled (either side) within the cancelled window."""
+    now = utcnow()
+    cutoff = cancelled_since(now)
+    return list(db.session.scalars(
+        select(Registration).join(Registration.session)
+        .options(joinedload(Registration.session))
+        .where(Registration.user_id == user_id,
+               Session.end_at >= now - timedelta(days=PAST_DAYS),
+               or_(and_(Registration.status != "cancelled", _session_shown(now)),
+                   Registration.cancelled_at >= cutoff))
+        .order_by(Session.start_at, Registration.id)))
+
+
 def personal_events(user) -> list[CalendarEvent]:
     """The user's bookings (pending TENTATIVE, approved CONFIRMED, refused/cancelled
-    CANCELLED for a while) and registrations (video link only once confirmed)."""
+    CANCELLED for a while) and registrations (waiting list TENTATIVE; the video link
+    only once confirmed)."""
     now = utcnow()
     bookings = _bookings(Booking.requested_by_id == user.id, _shown_status(now))
-    return [sources.booking_event(booking) for booking in bookings]
+    registrations = registrations_of(user.id)
+    spaces = spaces_by_id(r.session.space_id for r in registrations)
+    return ([sources.booking_event(booking) for booking in bookings]
+            + [sources.registration_event(r, spaces) for r in registrations])
 
 
 def team_events() -> list[CalendarEvent]:
-    """All approved bookings (cancelled ones for a while) and all sessions."""
-    bookings = _bookings(_approved_or_recently_withdrawn(utcnow()))
-    return [sources.booking_event(booking) for booking in bookings]
+    """All approved bookings and all sessions (cancelled ones for a while), no video link."""
+    now = utcnow()
+    bookings = _bookings(_approved_or_recently_withdrawn(now))
+    sessions = _sessions(_session_shown(now))
+    spaces = spaces_by_id(session.space_id for session in sessions)
+    return ([sources.booking_event(booking) for booking in bookings]
+            + [sources.session_event(session, spaces) for session in sessions])
 
 
 def space_events(space_id: int, viewer=None) -> list[CalendarEvent]:
@@ -97,8 +139,14 @@ def space_events(space_id: int, viewer=None) -> list[CalendarEvent]:
 
 
 def public_agenda_events() -> list[CalendarEvent]:
-    """The lab's open sessions (no personal data)."""
-    return []
+    """The lab's open sessions: scheduled and not started (as the public agenda page),
+    plus those cancelled within the cancelled window. No personal data, no video link."""
+    now = utcnow()
+    sessions = _sessions(Session.start_at > now, or_(
+        Session.status == "scheduled",
+        and_(Session.status == "cancelled", Session.cancelled_at >= cancelled_since(now))))
+    spaces = spaces_by_id(session.space_id for session in sessions)
+    return [sources.session_event(session, spaces) for session in sessions]
 
 
 def space_name(space_id: int) -> str:

@@ -24,11 +24,12 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import or_, select, tuple_
 from sqlalchemy.orm import joinedload
 
 from labapp.bookings.models import Booking, Space
 from labapp.calendar import sources
+from labapp.calendar.feeds import spaces_by_id
 from labapp.calendar.ical import CalendarEvent, one_line
 from labapp.calendar.invitations import queue_invitation
 from labapp.calendar.models import CalendarInvitationState, CalendarSyncCursor
@@ -36,6 +37,7 @@ from labapp.calendar.services import insert_ignoring_duplicates, schedule_hash
 from labapp.extensions import db
 from labapp.formatting import date_fr, time_fr
 from labapp.tick import tick_job
+from labapp.trainings.models import Registration, Session
 
 CURSOR = "invitations"
 FIRST_RUN_LOOKBACK = timedelta(days=1)
@@ -98,6 +100,30 @@ def booking_wants(since: datetime, now: datetime) -> list[Wanted]:
         wanted.append(Wanted("booking", booking.id, booking.requested_by.email.strip().lower(),
                              booking.requested_by.name, state, event,
                              f"Votre réservation « {booking.title} »"))
+    return wanted
+
+
+def registration_wants(since: datetime, now: datetime) -> list[Wanted]:
+    """Registrations created, promoted or cancelled since `since`, or whose session
+    changed since then, of sessions not over: confirmed (session on) -> request;
+    waitlisted, cancelled, or session cancelled -> cancel (only to someone who holds
+    a REQUEST). The invitation is the participant's own: it carries the video link."""
+    changed_sessions = select(Session.id).where(Session.updated_at >= since)
+    registrations = list(db.session.scalars(
+        select(Registration).join(Registration.session)
+        .options(joinedload(Registration.session))
+        .where(Session.end_at > now, or_(
+            Registration.created_at >= since, Registration.promoted_at >= since,
+            Registration.cancelled_at >= since, Registration.session_id.in_(changed_sessions)))
+        .order_by(Registration.id)))
+    spaces = spaces_by_id(r.session.space_id for r in registrations)
+    wanted = []
+    for registration in registrations:
+        state = "request" if sources.registration_status(registration) == "CONFIRMED" else "cancel"
+        wanted.append(Wanted("registration", registration.id, registration.email.strip().lower(),
+                             registration.name, state,
+                             sources.registration_event(registration, spaces),
+                             f"Votre inscription à « {registration.session.title} »"))
     return wanted
 
 
@@ -192,7 +218,7 @@ def send_differences(wanted: list[Wanted], now: datetime) -> int:
 def send_calendar_invitations(now: datetime) -> int:
     """Invitations and cancellations for what changed since the last run (idempotent)."""
     since = _scan_since(now)
-    wanted = booking_wants(since, now)
+    wanted = booking_wants(since, now) + registration_wants(since, now)
     sent = send_differences(wanted, now)
     _advance_cursor(now)
     return sent

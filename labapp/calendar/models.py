@@ -12,6 +12,7 @@ from labapp.auth.models import User
 from labapp.bookings.models import Booking
 from labapp.db_types import UTCDateTime, utcnow
 from labapp.extensions import db
+from labapp.trainings.models import Registration, Session
 
 FEED_KINDS = ("personal", "team", "space")
 
@@ -128,6 +129,10 @@ class CalendarSyncCursor(db.Model):
     scanned_until: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-# The invitation job reads bookings changed since its cursor: index the column it
-# filters on (the bookings domain does not know about this reader).
+# The invitation job reads bookings, sessions and registrations changed since its
+# cursor: index the columns it filters on (those domains do not know this reader).
 Index("ix_bookings_updated_at", Booking.__table__.c.updated_at)
+Index("ix_training_sessions_updated_at", Session.__table__.c.updated_at)
+Index("ix_session_registrations_created_at", Registration.__table__.c.created_at)
+Index("ix_session_registrations_promoted_at", Registration.__table__.c.promoted_at)
+Index("ix_session_registrations_cancelled_at", Registration.__table__.c.cancelled_at)

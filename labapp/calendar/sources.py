@@ -94,3 +94,85 @@ def booking_event(booking, *, private: bool = False) -> CalendarEvent:
         uid=booking_uid(booking.id), start=booking.start_at, end=booking.end_at,
         summary=summary, description="\n".join(lines), location=location, url=url,
         sequence=booking.sequence, status=status, last_modified=booking.updated_at)
+
+
+# --- sessions and registrations ---------------------------------------------
+
+SESSION_STATUS = {"scheduled": "CONFIRMED", "held": "CONFIRMED", "cancelled": "CANCELLED"}
+
+
+def session_uid(session_id: int) -> str:
+    return event_uid("session", session_id, app_host())
+
+
+def registration_uid(registration_id: int) -> str:
+    return event_uid("registration", registration_id, app_host())
+
+
+def session_location(session, spaces: dict) -> str:
+    """The lab space (name and address), "En ligne", or the session's own address."""
+    if session.location == "online":
+        return ONLINE
+    if session.location == "lab":
+        space = spaces.get(session.space_id)
+        if space is not None:
+            return space_location(space)
+        return session.address or "Lab Minnov"
+    return session.address or ""
+
+
+def _session_lines(session, location: str) -> list[str]:
+    lines = [f"{session.kind_label} : {session.title}.",
+             f"Quand : {_when(session.start_at, session.end_at)}.",
+             f"Où : {location or 'lieu à préciser'}."]
+    if session.trainers:
+        lines.append(f"Animation : {session.trainers}.")
+    if session.status == "cancelled":
+        lines.append("Cette session est annulée.")
+    return lines
+
+
+def session_event(session, spaces: dict) -> CalendarEvent:
+    """A session as the team and the public agenda see it (never the video link)."""
+    location = session_location(session, spaces)
+    url = app_url("trainings.session_page", session_id=session.id)
+    lines = [*_session_lines(session, location), f"Programme et inscription : {url}"]
+    return CalendarEvent(
+        uid=session_uid(session.id), start=session.start_at, end=session.end_at,
+        summary=session.title, description="\n".join(lines), location=location, url=url,
+        sequence=session.sequence, status=SESSION_STATUS[session.status],
+        last_modified=session.updated_at)
+
+
+def registration_status(registration) -> str:
+    """CONFIRMED, TENTATIVE (waiting list) or CANCELLED (registration or session cancelled)."""
+    if registration.status == "cancelled" or registration.session.status == "cancelled":
+        return "CANCELLED"
+    return "TENTATIVE" if registration.status == "waitlisted" else "CONFIRMED"
+
+
+def registration_event(registration, spaces: dict) -> CalendarEvent:
+    """A person's registration, for their own feed and invitations.
+
+    The video link is written only for a confirmed registration of a session
+    still on: this is the participant's own calendar.
+    """
+    session = registration.session
+    status = registration_status(registration)
+    location = session_location(session, spaces)
+    url = app_url("trainings.session_page", session_id=session.id)
+    lines = _session_lines(session, location)
+    lines.append(f"Inscription : {registration.status_label}.")
+    if status == "CONFIRMED" and session.video_link:
+        lines.append(f"Lien de connexion : {session.video_link}")
+    lines.append(f"Détails : {url}")
+    summary = session.title
+    if status == "TENTATIVE":
+        summary = WAITLIST_PREFIX + summary
+    changes = [session.updated_at, registration.created_at, registration.promoted_at,
+               registration.cancelled_at]
+    return CalendarEvent(
+        uid=registration_uid(registration.id), start=session.start_at, end=session.end_at,
+        summary=summary, description="\n".join(lines), location=location, url=url,
+        sequence=session.sequence, status=status,
+        last_modified=max(value for value in changes if value is not None))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from sqlalchemy import select
 
 from labapp.bookings.services import visible_booking
 from labapp.bookings.site_services import list_spaces
@@ -13,6 +14,7 @@ from labapp.calendar.http import calendar_response, install_log_redaction
 from labapp.calendar.ical import build_download, build_feed, host_from_base_url
 from labapp.errors import DomainError
 from labapp.extensions import db
+from labapp.trainings.models import Registration, Session
 
 bp = Blueprint("calendar", __name__)
 
@@ -72,6 +74,30 @@ def booking_ics(booking_id: int):
     except DomainError:
         abort(404)
     return serve_download(sources.booking_event(booking), f"reservation-{booking.id}.ics")
+
+
+@bp.get("/calendrier/session/<int:session_id>.ics")
+def session_ics(session_id: int):
+    """A session as an .ics file: public while scheduled, else the team only (404).
+
+    A logged-in person with a confirmed registration gets their registration
+    instead (its own UID, with the video link).
+    """
+    session = db.session.get(Session, session_id)
+    is_team = current_user.is_authenticated and current_user.is_team
+    if session is None or (session.status != "scheduled" and not is_team):
+        abort(404)
+    spaces = feeds.spaces_by_id([session.space_id])
+    mine = None
+    if current_user.is_authenticated:
+        mine = db.session.scalar(select(Registration).where(
+            Registration.session_id == session.id, Registration.user_id == current_user.id,
+            Registration.status == "confirmed"))
+    if mine is not None:
+        event = sources.registration_event(mine, spaces)
+    else:
+        event = sources.session_event(session, spaces)
+    return serve_download(event, f"session-{session.id}.ics")
 
 
 @bp.get("/compte/calendrier")

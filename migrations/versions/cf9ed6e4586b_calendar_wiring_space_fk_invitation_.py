@@ -2,7 +2,7 @@
 
 Space feed tokens point at spaces (a deleted space removes its links); the
 invitation job records what each recipient was sent per UID and how far it has
-scanned; bookings get an index on updated_at for that scan.
+scanned; bookings, sessions and registrations get indexes on the change times it scans.
 
 Revision ID: cf9ed6e4586b
 Revises: b7c1d2e3f4a5
@@ -46,6 +46,12 @@ def upgrade():
     )
     with op.batch_alter_table('bookings', schema=None) as batch_op:
         batch_op.create_index('ix_bookings_updated_at', ['updated_at'], unique=False)
+    with op.batch_alter_table('training_sessions', schema=None) as batch_op:
+        batch_op.create_index('ix_training_sessions_updated_at', ['updated_at'], unique=False)
+    with op.batch_alter_table('session_registrations', schema=None) as batch_op:
+        batch_op.create_index('ix_session_registrations_created_at', ['created_at'], unique=False)
+        batch_op.create_index('ix_session_registrations_promoted_at', ['promoted_at'], unique=False)
+        batch_op.create_index('ix_session_registrations_cancelled_at', ['cancelled_at'], unique=False)
 
     # Space feed links of spaces that no longer exist could never be served: drop them
     # so the foreign key can be created.
@@ -64,6 +70,12 @@ def downgrade():
         batch_op.drop_constraint(batch_op.f('fk_calendar_feed_tokens_space_id_spaces'), type_='foreignkey')
         batch_op.drop_index(batch_op.f('ix_calendar_feed_tokens_space_id'))
 
+    with op.batch_alter_table('session_registrations', schema=None) as batch_op:
+        batch_op.drop_index('ix_session_registrations_cancelled_at')
+        batch_op.drop_index('ix_session_registrations_promoted_at')
+        batch_op.drop_index('ix_session_registrations_created_at')
+    with op.batch_alter_table('training_sessions', schema=None) as batch_op:
+        batch_op.drop_index('ix_training_sessions_updated_at')
     with op.batch_alter_table('bookings', schema=None) as batch_op:
         batch_op.drop_index('ix_bookings_updated_at')
 
