@@ -256,6 +256,19 @@ def build_feed(name: str, events, host: str) -> bytes:
     return _finish(cal)
 
 
+def build_download(events, host: str) -> bytes:
+    """A file to import once (the ".ics" button): METHOD:PUBLISH, no calendar name.
+
+    Without NAME/X-WR-CALNAME Outlook adds the event to the default calendar
+    instead of opening a new one; cancelled items carry STATUS:CANCELLED.
+    """
+    cal = _new_calendar(host, method="PUBLISH")
+    for event in sorted(events, key=lambda e: e.uid):
+        cal.add_component(_vevent(event, event.last_modified, summary=event.summary,
+                                  status=event.status))
+    return _finish(cal)
+
+
 def build_invitation(method: str, event: CalendarEvent, organizer_email: str,
                      attendee_email: str, attendee_name: str, *,
                      organizer_name: str = "Lab Minnov", stamp: datetime | None = None) -> bytes:

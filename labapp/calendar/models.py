@@ -1,15 +1,18 @@
-"""Calendar tables: feed capability tokens, event revisions, feed validators."""
+"""Calendar tables: feed capability tokens, event revisions, feed validators,
+what each invitation recipient was last sent, and the invitation job's cursor."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from labapp.auth.models import User
+from labapp.bookings.models import Booking
 from labapp.db_types import UTCDateTime, utcnow
 from labapp.extensions import db
+from labapp.trainings.models import Registration, Session
 
 FEED_KINDS = ("personal", "team", "space")
 
@@ -35,7 +38,8 @@ class CalendarFeedToken(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(10))
-    space_id: Mapped[int | None] = mapped_column(Integer)
+    space_id: Mapped[int | None] = mapped_column(ForeignKey("spaces.id", ondelete="CASCADE"),
+                                                index=True)
     nonce: Mapped[str] = mapped_column(String(64))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -83,3 +87,52 @@ class CalendarFeedState(db.Model):
     key: Mapped[str] = mapped_column(String(80), primary_key=True)
     etag: Mapped[str] = mapped_column(String(80))
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+INVITATION_STATES = ("none", "request", "cancel")
+
+
+class CalendarInvitationState(db.Model):
+    """What one recipient was last sent about one UID (iTIP over e-mail).
+
+    `state` is "none" (claimed, nothing sent yet), "request" (they hold the
+    event) or "cancel" (they were told it is cancelled); `sequence` and
+    `schedule_hash` (time, place, title) are those of the last message, so a
+    change of time or place sends a REQUEST with a higher SEQUENCE. The unique
+    (uid, recipient) pair is what makes two concurrent ticks send once.
+    """
+
+    __tablename__ = "calendar_invitation_states"
+    __table_args__ = (
+        UniqueConstraint("uid", "recipient", name="uq_calendar_invitation_states_uid_recipient"),
+        CheckConstraint("state IN ('none', 'request', 'cancel')", name="state"),
+        Index("ix_calendar_invitation_states_source", "source", "source_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uid: Mapped[str] = mapped_column(String(255))
+    recipient: Mapped[str] = mapped_column(String(254))
+    source: Mapped[str] = mapped_column(String(12))
+    source_id: Mapped[int] = mapped_column()
+    state: Mapped[str] = mapped_column(String(8), default="none")
+    sequence: Mapped[int] = mapped_column(default=0)
+    schedule_hash: Mapped[str] = mapped_column(String(64), default="")
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class CalendarSyncCursor(db.Model):
+    """Up to when a job has looked at changed rows (it rescans a margin before it)."""
+
+    __tablename__ = "calendar_sync_cursors"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    scanned_until: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+# The invitation job reads bookings, sessions and registrations changed since its
+# cursor: index the columns it filters on (those domains do not know this reader).
+Index("ix_bookings_updated_at", Booking.__table__.c.updated_at)
+Index("ix_training_sessions_updated_at", Session.__table__.c.updated_at)
+Index("ix_session_registrations_created_at", Registration.__table__.c.created_at)
+Index("ix_session_registrations_promoted_at", Registration.__table__.c.promoted_at)
+Index("ix_session_registrations_cancelled_at", Registration.__table__.c.cancelled_at)

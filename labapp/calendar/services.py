@@ -149,14 +149,19 @@ def content_hash(event: CalendarEvent) -> str:
                          repr(event.organizer), repr(event.attendees)])
 
 
-def _insert_ignoring_duplicates(model, values: dict) -> None:
-    """INSERT ... ON CONFLICT DO NOTHING (two requests may publish the same thing)."""
+def insert_ignoring_duplicates(model, rows: dict | list[dict]) -> int:
+    """INSERT ... ON CONFLICT DO NOTHING, one statement for all rows (two requests
+    or ticks may insert the same key); returns how many rows were inserted."""
+    rows = [rows] if isinstance(rows, dict) else rows
+    if not rows:
+        return 0
     dialect = db.session.get_bind().dialect.name
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    db.session.execute(insert(model).values(**values).on_conflict_do_nothing())
+    return db.session.execute(insert(model).values(rows).on_conflict_do_nothing()).rowcount
+
 
 
 def publish_revisions(events: list[CalendarEvent]) -> list[CalendarEvent]:
@@ -172,14 +177,14 @@ def publish_revisions(events: list[CalendarEvent]) -> list[CalendarEvent]:
     rows = {row.uid: row for row in db.session.scalars(
         select(CalendarEventRevision).where(CalendarEventRevision.uid.in_(uids)))}
     now = utcnow()
-    published = []
+    published, new_rows = [], {}
     for event in events:
         schedule, content = schedule_hash(event), content_hash(event)
         row = rows.get(event.uid)
         if row is None:
-            _insert_ignoring_duplicates(CalendarEventRevision, dict(
+            new_rows[event.uid] = dict(
                 uid=event.uid, sequence=event.sequence, schedule_hash=schedule,
-                content_hash=content, last_modified=event.last_modified))
+                content_hash=content, last_modified=event.last_modified)
             published.append(event)
             continue
         sequence = max(row.sequence, event.sequence)
@@ -192,6 +197,9 @@ def publish_revisions(events: list[CalendarEvent]) -> list[CalendarEvent]:
         row.last_modified = last_modified
         published.append(replace(event, sequence=sequence, last_modified=last_modified))
     db.session.flush()
+    # One statement for every new UID, so a feed costs the same number of queries
+    # whatever its size.
+    insert_ignoring_duplicates(CalendarEventRevision, list(new_rows.values()))
     return published
 
 
@@ -213,7 +221,7 @@ def feed_validators(key: str, body: bytes) -> tuple[str, datetime]:
     now = utcnow().replace(microsecond=0)
     state = db.session.get(CalendarFeedState, key)
     if state is None:
-        _insert_ignoring_duplicates(CalendarFeedState, dict(key=key, etag=etag, changed_at=now))
+        insert_ignoring_duplicates(CalendarFeedState, dict(key=key, etag=etag, changed_at=now))
         return etag, now
     if state.etag != etag:
         state.etag = etag

@@ -1,19 +1,25 @@
-"""Calendar pages and feeds: public agenda, capability-URL feeds, "Ajouter à Outlook"."""
+"""Calendar pages and feeds: public agenda, capability-URL feeds, "Ajouter à Outlook",
+one-event ".ics" downloads of a booking or a session."""
 
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from sqlalchemy import select
 
-from labapp.calendar import feeds, services
+from labapp.bookings.services import visible_booking
+from labapp.bookings.site_services import list_spaces
+from labapp.calendar import feeds, jobs, services, sources  # noqa: F401  (jobs registers the tick job)
 from labapp.calendar.http import calendar_response, install_log_redaction
-from labapp.calendar.ical import build_feed, host_from_base_url
+from labapp.calendar.ical import build_download, build_feed, host_from_base_url
 from labapp.errors import DomainError
 from labapp.extensions import db
+from labapp.trainings.models import Registration, Session
 
 bp = Blueprint("calendar", __name__)
 
 FEED_KIND_PARAM = {"personnel": "personal", "equipe": "team"}
+REGENERATED = "Nouveau lien créé. L'ancien ne fonctionne plus : abonnez-vous avec le nouveau."
 
 
 @bp.record_once
@@ -50,17 +56,65 @@ def token_feed(secret: str):
     return serve_feed(f"token-{token.id}", name, events)
 
 
+def serve_download(event, name: str):
+    """One event as an .ics file to import (METHOD:PUBLISH); commits the SEQUENCE bookkeeping."""
+    [event] = services.publish_revisions([event])
+    body = build_download([event], _host())
+    db.session.commit()
+    return calendar_response(body, etag=services.body_etag(body), last_modified=event.last_modified,
+                             download_name=name)
+
+
+@bp.get("/calendrier/reservation/<int:booking_id>.ics")
+@login_required
+def booking_ics(booking_id: int):
+    """A booking as an .ics file: its requester or the team (404 for anyone else)."""
+    try:
+        booking = visible_booking(current_user, booking_id)
+    except DomainError:
+        abort(404)
+    return serve_download(sources.booking_event(booking), f"reservation-{booking.id}.ics")
+
+
+@bp.get("/calendrier/session/<int:session_id>.ics")
+def session_ics(session_id: int):
+    """A session as an .ics file: public while scheduled, else the team only (404).
+
+    A logged-in person with a confirmed registration gets their registration
+    instead (its own UID, with the video link).
+    """
+    session = db.session.get(Session, session_id)
+    is_team = current_user.is_authenticated and current_user.is_team
+    if session is None or (session.status != "scheduled" and not is_team):
+        abort(404)
+    spaces = feeds.spaces_by_id([session.space_id])
+    mine = None
+    if current_user.is_authenticated:
+        mine = db.session.scalar(select(Registration).where(
+            Registration.session_id == session.id, Registration.user_id == current_user.id,
+            Registration.status == "confirmed"))
+    if mine is not None:
+        event = sources.registration_event(mine, spaces)
+    else:
+        event = sources.session_event(session, spaces)
+    return serve_download(event, f"session-{session.id}.ics")
+
+
 @bp.get("/compte/calendrier")
 @login_required
 def subscribe():
-    """"Ajouter à Outlook": my feed links (https and webcal) and how to use them."""
+    """"Ajouter à Outlook": my feed links (https and webcal), a space picker, the how-to."""
     links = {"personal": services.feed_urls(services.feed_token(current_user, "personal"))}
     if current_user.is_team:
         links["team"] = services.feed_urls(services.feed_token(current_user, "team"))
+    spaces = list_spaces()
+    space = next((s for s in spaces if s.id == request.args.get("espace", type=int)), None)
+    if space is not None:
+        links["space"] = services.feed_urls(services.feed_token(current_user, "space", space.id))
     db.session.commit()
     public = current_app.config["BASE_URL"] + url_for("calendar.public_agenda")
     response = current_app.make_response(render_template(
-        "calendar/subscribe.html", links=links,
+        "calendar/subscribe.html", links=links, spaces=spaces, space=space,
         public={"https": public, "webcal": services.webcal_url(public)}))
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["Cache-Control"] = "private, no-store"
@@ -79,8 +133,20 @@ def regenerate(kind: str):
         db.session.rollback()
         abort(404)
     db.session.commit()
-    flash("Nouveau lien créé. L'ancien ne fonctionne plus : abonnez-vous avec le nouveau.", "success")
+    flash(REGENERATED, "success")
     return redirect(url_for("calendar.subscribe") + f"#{kind}")
+
+
+@bp.post("/compte/calendrier/espace/<int:space_id>/regenerer")
+@login_required
+def regenerate_space(space_id: int):
+    """Replace my link to one space's calendar."""
+    if all(space.id != space_id for space in list_spaces()):
+        abort(404)
+    services.regenerate_feed_token(current_user, "space", space_id)
+    db.session.commit()
+    flash(REGENERATED, "success")
+    return redirect(url_for("calendar.subscribe", espace=space_id) + "#espace")
 
 
 @bp.after_request
