@@ -129,3 +129,12 @@ def test_concurrent_ticks_deliver_each_message_exactly_once(app, subprocess_env,
     assert db.session.scalar(
         select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "sent")
     ) == total
+
+
+def test_line_breaks_in_a_subject_never_break_the_message(app, mails):
+    services.queue_message(services.compose("a@example.org", "Atelier\r\nBcc: x@evil.test", "x"))
+    db.session.commit()
+    services.deliver_due_messages()
+    [message] = mails()
+    assert message["Subject"] == "Atelier Bcc: x@evil.test"
+    assert message["Bcc"] is None

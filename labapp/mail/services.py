@@ -30,7 +30,8 @@ def compose(to: str, subject: str, text: str, html: str | None = None) -> EmailM
     message = EmailMessage()
     message["From"] = current_app.config["MAIL_FROM"]
     message["To"] = to
-    message["Subject"] = subject
+    # A title typed by someone may hold line breaks: a header must stay one line.
+    message["Subject"] = " ".join(subject.split())
     message["Date"] = format_datetime(utcnow())
     message["Message-ID"] = make_msgid(domain=_mail_domain())
     message.set_content(text)
