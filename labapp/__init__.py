@@ -85,9 +85,12 @@ def register_blueprints(app: Flask) -> None:
     from labapp.projects.api import bp as projects_api_bp
     from labapp.projects.views import bp as projects_bp
     from labapp.surveys.views import bp as surveys_bp
+    from labapp.trainings.api import bp as trainings_api_bp
+    from labapp.trainings.views import bp as trainings_bp
 
     for blueprint in (main_bp, pages_bp, auth_bp, admin_bp, openapi_bp, auth_api_bp,
-                      calendar_bp, calendar_api_bp, projects_api_bp, projects_bp, surveys_bp):
+                      calendar_bp, calendar_api_bp, projects_api_bp, projects_bp, surveys_bp,
+                      trainings_bp, trainings_api_bp):
         app.register_blueprint(blueprint)
 
     from labapp.bookings.api import bp as bookings_api_bp
@@ -97,6 +100,9 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
 
     import labapp.indicators.demo  # noqa: F401  (models and demo seeder)
+    from labapp.indicators.api import bp as indicators_api_bp
+
+    app.register_blueprint(indicators_api_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -106,6 +112,7 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
+    from flask import has_request_context
     from flask_login import current_user
 
     from labapp.formatting import FILTERS
@@ -116,10 +123,7 @@ def register_template_helpers(app: Flask) -> None:
 
     @app.context_processor
     def inject_navigation():
-        from flask import has_request_context
-
-        # Mail templates rendered by `flask tick` have no request: no navigation then.
-        if not has_request_context():
+        if not has_request_context():  # e-mails rendered by `flask tick` have no request
             return {}
         try:
             return {"nav_items": nav_items(current_user)}

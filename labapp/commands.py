@@ -24,6 +24,10 @@ def register(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(backup_command)
 
+    from labapp.indicators.cli import indicators_command
+
+    app.cli.add_command(indicators_command)
+
 
 def _fail(error: DomainError) -> None:
     db.session.rollback()
@@ -95,8 +99,10 @@ def tick_command():
 
 @click.command("seed-demo")
 @click.option("--if-empty", is_flag=True, help="Ne rien faire si des comptes existent déjà.")
-def seed_demo_command(if_empty: bool):
-    """Load the demo data (idempotent)."""
+@click.option("--scale", type=click.IntRange(1, 1000), default=None,
+              help="Ajouter l'activité de N sites territoriaux sur cinq ans (volumétrie).")
+def seed_demo_command(if_empty: bool, scale: int | None):
+    """Load the demo data (idempotent); with --scale N, add N sites of national-scale history."""
     from labapp.auth.services import count_users
     from labapp.demo import seed_demo
 
@@ -106,6 +112,14 @@ def seed_demo_command(if_empty: bool):
     names = seed_demo()
     db.session.commit()
     click.echo("Données de démonstration chargées : " + ", ".join(names) + ".", err=True)
+    if scale:
+        from labapp.scale import planned_rows, seed_scale
+
+        with click.progressbar(length=planned_rows(scale), label="Génération",
+                               file=click.get_text_stream("stderr")) as bar:
+            counts = seed_scale(scale, progress=bar.update)
+        click.echo("Volumétrie ajoutée : " + ", ".join(f"{v} {k}" for k, v in counts.items())
+                   + ".", err=True)
 
 
 @click.command("backup")

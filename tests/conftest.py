@@ -18,7 +18,7 @@ ENGINES = [
 ]
 PASSWORD = "correct horse battery"
 
-pytest_plugins = ["tests.fixtures_bookings", "tests.fixtures_projects"]
+pytest_plugins = ["tests.fixtures_bookings", "tests.fixtures_projects", "tests.fixtures_trainings"]
 
 
 @pytest.fixture(scope="session")

@@ -27,8 +27,16 @@ def migrate_to_head(url: str) -> None:
 
 
 def build_sqlite_template(directory: Path) -> Path:
+    """A migrated SQLite file, emptied of the reference data (tests build their own)."""
     path = directory / "template.db"
     migrate_to_head(f"sqlite:///{path}")
+    from labapp.extensions import db
+
+    engine = create_engine(f"sqlite:///{path}")
+    with engine.begin() as conn:
+        for table in reversed(db.metadata.sorted_tables):
+            conn.execute(table.delete())
+    engine.dispose()
     return path
 
 

@@ -49,9 +49,9 @@ def http(method: str, url: str, body=None, token: str | None = None,
 
 
 @contextmanager
-def running_server(env: dict, workers: int = 2, threads: int = 16):
-    """gunicorn serving wsgi:app on a free port; yields the base URL."""
-    port = free_port()
+def running_server(env: dict, workers: int = 2, threads: int = 16, port: int | None = None):
+    """gunicorn serving wsgi:app on `port` (a free one by default); yields the base URL."""
+    port = port or free_port()
     log = tempfile.TemporaryFile()
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--threads", str(threads),

@@ -1,6 +1,6 @@
 import pytest
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import inspect
+from sqlalchemy import inspect, select
 
 from labapp import MIGRATIONS_DIR, create_app
 from labapp.extensions import db
@@ -14,6 +14,14 @@ def _round_trip(url: str) -> None:
         tables = set(inspect(db.engine).get_table_names())
         assert {"users", "api_tokens", "outbox_messages"} <= tables
         assert set(db.metadata.tables) <= tables
+        # A fresh installation is usable: the lab, its spaces and the contract targets.
+        from labapp.bookings.models import Space
+        from labapp.indicators.services import targets_by_year
+
+        spaces = db.session.scalars(select(Space).order_by(Space.id)).all()
+        assert [s.whole for s in spaces] == [True, False, False, False]
+        assert targets_by_year([2023])[(2023, "projets_accompagnes")] == 8
+        db.session.rollback()
         downgrade(directory=str(MIGRATIONS_DIR), revision="base")
         assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
         upgrade(directory=str(MIGRATIONS_DIR))

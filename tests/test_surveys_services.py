@@ -103,7 +103,7 @@ def test_unknown_token_is_not_found(app, token):
     ({**GOOD, "overall": "-1"}, "overall"),
     ({**GOOD, "overall": "très"}, "overall"),
     ({**GOOD, "usefulness": "maybe"}, "usefulness"),
-    ({**GOOD, "recommend": ""}, "recommend"),
+    ({**GOOD, "recommend": "perhaps"}, "recommend"),
 ])
 def test_bad_answers_store_nothing(app, mails, raw, field):
     invite_one()
@@ -115,6 +115,15 @@ def test_bad_answers_store_nothing(app, mails, raw, field):
     db.session.rollback()
     assert db.session.scalar(select(SurveyResponse.id)) is None
     assert services.invitation_state(services.invitation_for_token(token)) == "open"
+
+
+def test_only_the_overall_question_is_required(app, mails):
+    invite_one()
+    deliver()
+    token = token_from(mails()[0])
+    services.submit_invitation(token, {"overall": "4"})
+    db.session.commit()
+    assert db.session.scalar(select(SurveyResponse.id)) is not None
 
 
 def test_response_has_no_link_to_person_or_invitation(app):

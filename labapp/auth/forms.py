@@ -12,6 +12,21 @@ from labapp.auth.services import MIN_PASSWORD_LENGTH
 REQUIRED = "Ce champ est obligatoire."
 
 
+def new_password_field(label: str) -> PasswordField:
+    return PasswordField(
+        label,
+        validators=[DataRequired(REQUIRED), Length(
+            min=MIN_PASSWORD_LENGTH, max=200,
+            message=f"Le mot de passe doit compter au moins {MIN_PASSWORD_LENGTH} caractères.")],
+        description=f"Au moins {MIN_PASSWORD_LENGTH} caractères.",
+    )
+
+
+def confirm_password_field() -> PasswordField:
+    return PasswordField("Confirmer le mot de passe", validators=[
+        DataRequired(REQUIRED), EqualTo("password", "Les deux mots de passe diffèrent.")])
+
+
 class LoginForm(FlaskForm):
     email = EmailField("Adresse électronique", validators=[DataRequired(REQUIRED)],
                        description="Format attendu : nom@domaine.fr")
@@ -25,15 +40,8 @@ class SignupForm(FlaskForm):
     email = EmailField("Adresse électronique professionnelle",
                        validators=[DataRequired(REQUIRED), Length(max=254)],
                        description="Format attendu : prenom.nom@interieur.gouv.fr")
-    password = PasswordField(
-        "Mot de passe",
-        validators=[DataRequired(REQUIRED), Length(
-            min=MIN_PASSWORD_LENGTH, max=200,
-            message=f"Le mot de passe doit compter au moins {MIN_PASSWORD_LENGTH} caractères.")],
-        description=f"Au moins {MIN_PASSWORD_LENGTH} caractères.",
-    )
-    confirm = PasswordField("Confirmer le mot de passe", validators=[
-        DataRequired(REQUIRED), EqualTo("password", "Les deux mots de passe diffèrent.")])
+    password = new_password_field("Mot de passe")
+    confirm = confirm_password_field()
     submit = SubmitField("Créer mon compte")
 
 
@@ -44,15 +52,8 @@ class ForgotPasswordForm(FlaskForm):
 
 
 class ResetPasswordForm(FlaskForm):
-    password = PasswordField(
-        "Nouveau mot de passe",
-        validators=[DataRequired(REQUIRED), Length(
-            min=MIN_PASSWORD_LENGTH, max=200,
-            message=f"Le mot de passe doit compter au moins {MIN_PASSWORD_LENGTH} caractères.")],
-        description=f"Au moins {MIN_PASSWORD_LENGTH} caractères.",
-    )
-    confirm = PasswordField("Confirmer le mot de passe", validators=[
-        DataRequired(REQUIRED), EqualTo("password", "Les deux mots de passe diffèrent.")])
+    password = new_password_field("Nouveau mot de passe")
+    confirm = confirm_password_field()
     submit = SubmitField("Enregistrer le mot de passe")
 
 

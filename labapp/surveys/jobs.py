@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
+from labapp.db_types import utcnow
 from labapp.extensions import db
 from labapp.surveys.models import Invitation, SurveyDispatch
 from labapp.surveys.services import Recipient, claim_target, config, invite, send_reminder
@@ -104,8 +105,50 @@ def project_surveys(now: datetime) -> int:
     return send_due_surveys("project", now)
 
 
-# Sessions (trainings domain): register SOURCES["session"] and a tick job of three lines
-# calling send_due_surveys("session", now) once `Session`/`Registration` exist on main.
+# --- sessions ------------------------------------------------------------------------------
+
+def _held_sessions():
+    """Sessions marked held recently (within the survey validity), not yet surveyed:
+    their attendees marked present. Older history recorded later is not surveyed."""
+    from labapp.trainings.models import Registration, Session
+
+    since = utcnow() - timedelta(days=config("SURVEY_VALID_DAYS", 30))
+    query = skip_locked(select(Session).where(
+        Session.status == "held", Session.held_at >= since,
+        not_yet_dispatched("session", Session.id),
+    ).order_by(Session.id).limit(200))
+    sessions = db.session.scalars(query).all()
+    present = db.session.scalars(select(Registration).where(
+        Registration.session_id.in_([s.id for s in sessions]), Registration.present.is_(True),
+        Registration.status == "confirmed").order_by(Registration.id)).all()
+    for session in sessions:
+        recipients = [Recipient(r.email, r.name) for r in present if r.session_id == session.id]
+        yield session.id, session.title, recipients
+
+
+def _session_title(target_id: int) -> str:
+    from labapp.trainings.models import Session
+
+    session = db.session.get(Session, target_id)
+    return session.title if session else "session"
+
+
+def _sessions_held_in(year: int) -> list[int]:
+    from labapp.timeutil import paris_year_bounds
+    from labapp.trainings.models import Session
+
+    start, end = paris_year_bounds(year)
+    return list(db.session.scalars(select(Session.id).where(
+        Session.status == "held", Session.start_at >= start, Session.start_at < end)))
+
+
+SOURCES["session"] = TargetSource("session", _held_sessions, _session_title, _sessions_held_in)
+
+
+@tick_job("session_surveys", order=40)
+def session_surveys(now: datetime) -> int:
+    """Sessions just held: invite the attendees marked present, once."""
+    return send_due_surveys("session", now)
 
 
 @tick_job("survey_reminders", order=45)

@@ -27,12 +27,13 @@ def _standard_questions(kind: str) -> list[Question]:
     return [
         Question(code=OVERALL, position=1, kind="scale5", required=True,
                  label=f"De façon générale, êtes-vous satisfait(e) de {what} ?"),
-        Question(code="usefulness", position=2, kind="choice", required=True,
+        # Only the overall question is required: the form stays under a minute.
+        Question(code="usefulness", position=2, kind="choice", required=False,
                  label="Ce que vous y avez trouvé vous sera-t-il utile dans votre travail ?",
                  options=[Option(code=c, label=lbl, position=i) for i, (c, lbl) in enumerate([
                      ("yes", "Oui, tout à fait"), ("rather_yes", "Plutôt oui"),
                      ("rather_no", "Plutôt non"), ("no", "Non")])]),
-        Question(code="recommend", position=3, kind="choice", required=True,
+        Question(code="recommend", position=3, kind="choice", required=False,
                  label=f"Recommanderiez-vous {what} à un ou une collègue ?",
                  options=[Option(code=c, label=lbl, position=i) for i, (c, lbl) in enumerate([
                      ("yes", "Oui"), ("no", "Non"), ("unsure", "Je ne sais pas")])]),

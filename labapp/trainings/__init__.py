@@ -1,0 +1,1 @@
+"""Trainings, webinars, meetings and workshops: catalogue, sessions, registrations."""

@@ -1,0 +1,320 @@
+"""Session rules: catalogue, creating, editing, holding and cancelling sessions.
+
+Registration rules live in `registrations.py`. Services take the acting user and
+plain values, raise domain errors and only flush; the caller commits.
+Datetimes are aware UTC; a session occupies [start_at, end_at).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from labapp.auth.models import User
+from labapp.auth.services import require_team
+from labapp.db_types import utcnow
+from labapp.errors import Conflict, NotFound, ValidationFailed
+from labapp.extensions import db
+from labapp.trainings import mails
+from labapp.trainings.models import (
+    ACTIVE_STATUSES,
+    AUDIENCES,
+    KINDS,
+    LOCATIONS,
+    SESSION_STATUSES,
+    Offering,
+    Registration,
+    Session,
+)
+
+MAX_CAPACITY = 1000
+# Fields whose change must reach calendars (iCalendar SEQUENCE).
+CALENDAR_FIELDS = ("title", "start_at", "end_at", "location", "address", "space_id")
+
+
+def lock_session(session_id: int) -> Session:
+    """The session, re-read and locked for this transaction (FOR UPDATE on PostgreSQL;
+    SQLite transactions are already serialised by BEGIN IMMEDIATE)."""
+    query = select(Session).where(Session.id == session_id).execution_options(populate_existing=True)
+    if db.session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    session = db.session.scalar(query)
+    if session is None:
+        raise NotFound("Session introuvable.")
+    return session
+
+
+def get_session(session_id: int) -> Session:
+    session = db.session.get(Session, session_id)
+    if session is None:
+        raise NotFound("Session introuvable.")
+    return session
+
+
+def session_counts(session_ids) -> dict[int, dict[str, int]]:
+    """{session_id: {"confirmed": n, "waitlisted": m}} in one grouped query."""
+    ids = list(session_ids)
+    counts = {sid: {"confirmed": 0, "waitlisted": 0} for sid in ids}
+    if not ids:
+        return counts
+    rows = db.session.execute(
+        select(Registration.session_id, Registration.status, func.count())
+        .where(Registration.session_id.in_(ids), Registration.status.in_(ACTIVE_STATUSES))
+        .group_by(Registration.session_id, Registration.status)
+    )
+    for session_id, status, count in rows:
+        counts[session_id][status] = count
+    return counts
+
+
+def list_sessions(start: datetime | None = None, end: datetime | None = None,
+                  kind: str | None = None, status: str | None = None,
+                  upcoming_only_after: datetime | None = None) -> list[Session]:
+    """Sessions meeting [start, end) (either bound optional), by start time."""
+    query = select(Session).order_by(Session.start_at, Session.id)
+    if start is not None:
+        query = query.where(Session.end_at > start)
+    if end is not None:
+        query = query.where(Session.start_at < end)
+    if kind is not None:
+        query = query.where(Session.kind == kind)
+    if status is not None:
+        query = query.where(Session.status == status)
+    if upcoming_only_after is not None:
+        query = query.where(Session.start_at > upcoming_only_after)
+    return list(db.session.scalars(query))
+
+
+def agenda_sessions(now: datetime | None = None) -> list[Session]:
+    """The public agenda: scheduled sessions that have not started yet."""
+    return list_sessions(status="scheduled", upcoming_only_after=now or utcnow())
+
+
+def _clean_text(value, field: str, max_length: int, required: bool, errors: dict) -> str | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            errors.setdefault(field, []).append("Ce champ est obligatoire.")
+        return None if not required else ""
+    value = str(value).strip()
+    if len(value) > max_length:
+        errors.setdefault(field, []).append(f"{max_length} caractères au plus.")
+    return value
+
+
+def _check_session_fields(values: dict, errors: dict) -> None:
+    """Cross-field rules shared by creation and editing; messages by field."""
+    if values["kind"] not in KINDS:
+        errors.setdefault("kind", []).append("Type inconnu : " + ", ".join(KINDS) + ".")
+    if values["location"] not in LOCATIONS:
+        errors.setdefault("location", []).append("Lieu inconnu : " + ", ".join(LOCATIONS) + ".")
+    start, end = values["start_at"], values["end_at"]
+    if start is None:
+        errors.setdefault("start", []).append("Indiquez le début.")
+    if end is None:
+        errors.setdefault("end", []).append("Indiquez la fin.")
+    if start is not None and end is not None and end <= start:
+        errors.setdefault("end", []).append("La fin doit être après le début.")
+    capacity = values["capacity"]
+    if not isinstance(capacity, int) or isinstance(capacity, bool) or not 1 <= capacity <= MAX_CAPACITY:
+        errors.setdefault("capacity", []).append(f"Capacité entre 1 et {MAX_CAPACITY} places.")
+    if values["location"] == "lab" and values.get("space_id") is None:
+        errors.setdefault("space_id", []).append("Choisissez l'espace du lab à réserver.")
+    # An address for `other` is welcome but optional: the API contract does not require it.
+    link = values.get("video_link")
+    if link and not link.startswith(("https://", "http://")):
+        errors.setdefault("video_link", []).append("Le lien doit commencer par https://.")
+    deadline, opens = values.get("registration_deadline"), values.get("registration_opens_at")
+    if deadline is not None and end is not None and deadline > end:
+        errors.setdefault("registration_deadline", []).append(
+            "La date limite d'inscription doit précéder la fin de la session.")
+    if opens is not None and deadline is not None and opens >= deadline:
+        errors.setdefault("registration_opens_at", []).append(
+            "L'ouverture des inscriptions doit précéder la date limite.")
+
+
+def create_session(actor: User, title: str, kind: str, start_at: datetime, end_at: datetime,
+                   capacity: int, location: str, space_id: int | None = None,
+                   address: str | None = None, video_link: str | None = None,
+                   registration_opens_at: datetime | None = None,
+                   registration_deadline: datetime | None = None, trainers: str = "",
+                   description: str = "", offering_id: int | None = None) -> Session:
+    """Team: create a session [start_at, end_at) (UTC). Past sessions are allowed, to
+    record history. Raises ValidationFailed by field."""
+    require_team(actor)
+    errors: dict[str, list[str]] = {}
+    values = {
+        "title": _clean_text(title, "title", 200, True, errors),
+        "kind": kind, "start_at": start_at, "end_at": end_at, "capacity": capacity,
+        "location": location, "space_id": space_id,
+        "address": _clean_text(address, "address", 300, False, errors),
+        "video_link": _clean_text(video_link, "video_link", 500, False, errors),
+        "registration_opens_at": registration_opens_at,
+        "registration_deadline": registration_deadline,
+        "trainers": _clean_text(trainers, "trainers", 300, False, errors) or "",
+        "description": _clean_text(description, "description", 5000, False, errors) or "",
+    }
+    if offering_id is not None and db.session.get(Offering, offering_id) is None:
+        errors.setdefault("offering_id", []).append("Offre du catalogue introuvable.")
+    _check_session_fields(values, errors)
+    if errors:
+        raise ValidationFailed(next(iter(errors.values()))[0], errors)
+    session = Session(offering_id=offering_id, created_by_id=actor.id, status="scheduled",
+                      sequence=0, **values)
+    if session.location == "lab":
+        session.booking_id = _book_room(actor, session).id
+    db.session.add(session)
+    db.session.flush()
+    return session
+
+
+def _book_room(actor: User, session: Session):
+    """Book the session's lab space through the bookings rules (Conflict 409 if taken)."""
+    from labapp.bookings.services import book_space_for_session
+
+    purpose = "atelier" if session.kind == "atelier" else "formation"
+    try:
+        return book_space_for_session(actor, session.space_id, session.start_at, session.end_at,
+                                      session.title, session.capacity, purpose=purpose)
+    except NotFound:
+        raise ValidationFailed.on("space_id", "Espace du lab introuvable.") from None
+
+
+def _release_room(actor: User, session: Session, reason: str) -> None:
+    """Cancel the session's booking, if it still holds one."""
+    from labapp.bookings.models import Booking
+    from labapp.bookings.services import cancel_booking
+
+    if session.booking_id is None:
+        return
+    booking = db.session.get(Booking, session.booking_id)
+    if booking is not None and booking.status in ("pending", "approved"):
+        cancel_booking(actor, booking.id, reason=reason)
+    session.booking_id = None
+
+
+EDITABLE = ("title", "start_at", "end_at", "capacity", "location", "space_id", "address",
+            "video_link", "registration_opens_at", "registration_deadline", "trainers",
+            "description")
+
+
+def update_session(actor: User, session_id: int, now: datetime | None = None, **changes) -> Session:
+    """Team: change a session's fields (see EDITABLE). Lowering the capacity below the
+    confirmed count is refused (422); raising it promotes from the waiting list."""
+    from labapp.trainings.registrations import count_active, promote_waitlist
+
+    require_team(actor)
+    now = now or utcnow()
+    unknown = set(changes) - set(EDITABLE)
+    if unknown:
+        raise ValidationFailed.on(sorted(unknown)[0], "Champ non modifiable.")
+    session = lock_session(session_id)
+    if session.status == "cancelled":
+        raise Conflict("Une session annulée ne peut plus être modifiée.")
+    errors: dict[str, list[str]] = {}
+    for field, limit in (("title", 200), ("address", 300), ("video_link", 500),
+                         ("trainers", 300), ("description", 5000)):
+        if field in changes:
+            changes[field] = _clean_text(changes[field], field, limit, field == "title", errors)
+    values = {name: getattr(session, name) for name in EDITABLE}
+    values["kind"] = session.kind
+    values.update(changes)
+    _check_session_fields(values, errors)
+    confirmed = count_active(session.id)["confirmed"]
+    if "capacity" in changes and isinstance(values["capacity"], int) and values["capacity"] < confirmed:
+        errors.setdefault("capacity", []).append(
+            f"{confirmed} personnes sont déjà confirmées : la capacité ne peut pas être inférieure.")
+    if errors:
+        raise ValidationFailed(next(iter(errors.values()))[0], errors)
+    calendar_change = any(
+        field in changes and changes[field] != getattr(session, field) for field in CALENDAR_FIELDS
+    )
+    room_change = any(
+        field in changes and changes[field] != getattr(session, field)
+        for field in ("start_at", "end_at", "location", "space_id", "capacity"))
+    for name, value in changes.items():
+        if name in ("trainers", "description"):
+            value = value or ""
+        setattr(session, name, value)
+    if room_change:  # re-book the room for the new slot (409 and nothing changes if taken)
+        _release_room(actor, session, "Session déplacée ou modifiée.")
+        if session.location == "lab":
+            session.booking_id = _book_room(actor, session).id
+    if calendar_change:
+        session.bump_sequence()
+    db.session.flush()
+    promote_waitlist(session, now)
+    return session
+
+
+def complete_session(actor: User, session_id: int, now: datetime | None = None) -> Session:
+    """Team: mark a scheduled session held (held_at = now). 409 from another status,
+    422 before it has started. Satisfaction surveys read held sessions."""
+    require_team(actor)
+    now = now or utcnow()
+    session = lock_session(session_id)
+    if session.status != "scheduled":
+        raise Conflict(f"Cette session est déjà {session.status_label.lower()}.")
+    if session.start_at > now:
+        raise ValidationFailed.on("status", "La session n'a pas encore commencé.")
+    session.mark_held(now)
+    db.session.flush()
+    return session
+
+
+def cancel_session(actor: User, session_id: int, now: datetime | None = None) -> Session:
+    """Team: cancel a scheduled session; every active registrant is told by e-mail."""
+    require_team(actor)
+    now = now or utcnow()
+    session = lock_session(session_id)
+    if session.status != "scheduled":
+        raise Conflict(f"Cette session est déjà {session.status_label.lower()}.")
+    session.mark_cancelled(now)
+    _release_room(actor, session, "Session annulée.")
+    registrations = db.session.scalars(
+        select(Registration).where(Registration.session_id == session.id,
+                                   Registration.status.in_(ACTIVE_STATUSES))
+    )
+    for registration in registrations:
+        mails.send_cancelled_mail(registration, session)
+    db.session.flush()
+    return session
+
+
+def create_offering(actor: User, title: str, kind: str, themes: list[str] | None = None,
+                    description: str = "", duration_minutes: int = 180, audience: str = "tous",
+                    default_capacity: int = 12) -> Offering:
+    """Team: add a catalogue entry."""
+    require_team(actor)
+    errors: dict[str, list[str]] = {}
+    title = _clean_text(title, "title", 200, True, errors)
+    if kind not in KINDS:
+        errors.setdefault("kind", []).append("Type inconnu.")
+    if audience not in AUDIENCES:
+        errors.setdefault("audience", []).append("Public inconnu.")
+    if not isinstance(duration_minutes, int) or not 1 <= duration_minutes <= 24 * 60 * 5:
+        errors.setdefault("duration_minutes", []).append("Durée invalide.")
+    if not isinstance(default_capacity, int) or not 1 <= default_capacity <= MAX_CAPACITY:
+        errors.setdefault("default_capacity", []).append(f"Capacité entre 1 et {MAX_CAPACITY}.")
+    if errors:
+        raise ValidationFailed(next(iter(errors.values()))[0], errors)
+    offering = Offering(title=title, kind=kind, themes=[t.strip() for t in themes or [] if t.strip()],
+                        description=description or "", duration_minutes=duration_minutes,
+                        audience=audience, default_capacity=default_capacity)
+    db.session.add(offering)
+    db.session.flush()
+    return offering
+
+
+def list_offerings(active_only: bool = True) -> list[Offering]:
+    query = select(Offering).order_by(Offering.kind, Offering.title)
+    if active_only:
+        query = query.where(Offering.active.is_(True))
+    return list(db.session.scalars(query))
+
+
+__all__ = [
+    "SESSION_STATUSES", "agenda_sessions", "cancel_session", "complete_session", "create_offering",
+    "create_session", "get_session", "list_offerings", "list_sessions", "lock_session",
+    "session_counts", "update_session",
+]

@@ -1,0 +1,135 @@
+"""Booking pages: the form, Mes réservations, Demandes à traiter, calendars, search, settings."""
+
+import pytest
+from sqlalchemy import select
+
+from labapp.bookings.models import Booking, Closure, Space
+from labapp.extensions import db
+from tests.fixtures_bookings import future_day
+from tests.querycount import count_queries
+
+
+def _form(lab, **changes):
+    data = {"space_id": lab.drh.id, "day": future_day().isoformat(), "start_time": "14:00",
+            "end_time": "16:00", "title": "Codéveloppement RH", "purpose": "atelier", "attendees": "8",
+            "frequency": "", "interval": "1"}
+    data.update(changes)
+    return data
+
+
+def test_agent_requests_from_the_form_and_sees_it_in_mes_reservations(client, login, create_user, lab,
+                                                                      create_booking):
+    login(create_user())
+    assert client.get("/reservations/demande").status_code == 200
+    create_booking(space=lab.whole, start="15:00", end="17:00", status="approved")
+    checked = client.post("/reservations/demande", data=_form(lab, check="1"))
+    assert checked.status_code == 200
+    assert "Ce créneau est déjà réservé" in checked.get_data(as_text=True)
+    assert db.session.scalar(select(Booking).where(Booking.title == "Codéveloppement RH")) is None
+    refused = client.post("/reservations/demande", data=_form(lab, attendees="99"))
+    assert refused.status_code == 422 and "accueille au plus 15 personnes" in refused.get_data(as_text=True)
+    sent = client.post("/reservations/demande", data=_form(lab, start_time="09:00", end_time="11:00"))
+    assert sent.status_code == 302 and sent.headers["Location"].endswith("/reservations/mes-reservations")
+    html = client.get("/reservations/mes-reservations").get_data(as_text=True)
+    assert "Codéveloppement RH" in html and "En attente" in html
+
+
+def test_a_weekly_series_lists_unavailable_dates_first(client, login, create_user, lab):
+    login(create_user())
+    first = future_day()
+    data = _form(lab, day=first.isoformat(), frequency="weekly", interval="1",
+                 until=first.replace(day=first.day).isoformat())
+    response = client.post("/reservations/demande", data={**data, "check": "1"})
+    assert response.status_code == 200 and "disponible" in response.get_data(as_text=True)
+
+
+def test_team_sees_conflicts_and_approves_in_one_action(client, login, create_user, lab, create_booking):
+    a = create_booking(space=lab.plenary, title="Demande A")
+    b = create_booking(space=lab.whole, title="Demande B", start="11:00", end="12:30")
+    login(create_user("team"))
+    html = client.get("/reservations/demandes").get_data(as_text=True)
+    assert "Demande A" in html and "autre(s) demande(s) seront refusées" in html
+    response = client.post(f"/reservations/{a.id}/decision", data={"action": "approve"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert (db.session.get(Booking, a.id).status, db.session.get(Booking, b.id).status) == (
+        "approved", "refused")
+    assert "Aucune demande en attente" in client.get("/reservations/demandes").get_data(as_text=True)
+
+
+def test_pages_access(client, login, create_user, lab, create_booking):
+    other = create_booking()
+    login(create_user())
+    assert client.get("/reservations/demandes").status_code == 403
+    assert client.get(f"/reservations/{other.id}").status_code == 404
+    assert client.post(f"/reservations/{other.id}/decision", data={"action": "approve"}).status_code == 403
+    assert client.get("/reservations/reglages").status_code == 403
+    assert client.get("/reservations/espaces").status_code == 403
+
+
+def test_anonymous_is_sent_to_login(client, lab):
+    response = client.get("/reservations/")
+    assert response.status_code == 302 and "/compte/connexion" in response.headers["Location"]
+
+
+@pytest.mark.parametrize("view", ["jour", "semaine", "mois"])
+def test_calendar_views_tell_zones_apart_and_hide_others_titles(client, login, create_user, lab,
+                                                                create_booking, view):
+    create_booking(space=lab.drh, title="Atelier secret", status="approved")
+    login(create_user())
+    html = client.get(f"/reservations/?vue={view}&date={future_day().isoformat()}").get_data(as_text=True)
+    assert "<caption>" in html and 'scope="col"' in html
+    if view != "mois":
+        assert "Salle de remue-méninges (DRH)" in html and "Réservé" in html
+        assert "Atelier secret" not in html
+
+
+def test_calendar_and_mine_query_budgets(client, login, create_user, lab, create_booking):
+    agent = create_user()
+    login(agent)
+    create_booking(by=agent, status="approved")
+    incubator_id = lab.incubator.id
+    url = f"/reservations/?date={future_day().isoformat()}"
+    client.get(url)
+    db.session.remove()  # measure with an empty identity map, as in production
+    with count_queries() as few:
+        client.get(url)
+        client.get("/reservations/mes-reservations")
+    agent, incubator = db.session.get(type(agent), agent.id), db.session.get(Space, incubator_id)
+    for i in range(1, 6):
+        create_booking(day=future_day(i % 3), start=f"{10 + i}:00", end=f"{10 + i}:30",
+                       space=incubator, by=agent)
+    db.session.remove()
+    with count_queries() as many:
+        client.get(url)
+        client.get("/reservations/mes-reservations")
+    assert many.count == few.count, '\n'.join(many.statements)
+
+
+def test_free_slot_search_page(client, login, create_user, lab):
+    login(create_user())
+    day = future_day().isoformat()
+    html = client.get(f"/reservations/creneaux-libres?date_from={day}&date_to={day}&duration=60"
+                      "&attendees=10").get_data(as_text=True)
+    assert "Espace plénier" in html and "de 08 h 00 à 20 h 00" in html
+    assert "Coin incubateur" not in html
+    assert client.get("/reservations/creneaux-libres?date_from=x&date_to=y&duration=60&attendees=1"
+                      ).status_code == 422
+
+
+def test_team_settings_and_admin_spaces(client, login, create_user, lab):
+    login(create_user("admin"))
+    assert client.get("/reservations/reglages").status_code == 200
+    day = future_day()
+    client.post("/reservations/reglages/fermetures", data={
+        "start_date": day.isoformat(), "end_date": day.isoformat(), "label": "Déménagement"})
+    assert db.session.scalar(select(Closure.label)) == "Déménagement"
+    client.post("/reservations/reglages/horaires", data={"opens_0": "09:00", "closes_0": "18:00"})
+    db.session.expire_all()
+    assert [h.weekday for h in lab.site.opening_hours] == [0]
+    response = client.post(f"/reservations/espaces/{lab.drh.id}", data={
+        "name": "Salle de remue-méninges (DRH)", "capacity": "18", "active": "y"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Space, lab.drh.id).capacity == 18
+    assert client.get("/reservations/espaces").status_code == 200
