@@ -24,17 +24,15 @@ class Bar:
     height: float
 
 
-def nice_max(value: float) -> float:
-    """A round upper bound for the axis (1, 2, 5 × 10^n)."""
-    if value <= 0:
-        return 1
+def nice_max(value: float) -> int:
+    """A round upper bound for a count axis whose quarters are whole numbers
+    (4, 8, 20, 40, 80, 200, ...)."""
     magnitude = 1
-    while magnitude * 10 <= value:
+    while True:
+        for step in (4, 8, 20):
+            if value <= step * magnitude:
+                return step * magnitude
         magnitude *= 10
-    for step in (1, 2, 5, 10):
-        if value <= step * magnitude:
-            return step * magnitude
-    return 10 * magnitude  # pragma: no cover
 
 
 def bar_chart(labels: list[str], shorts: list[str], values: list[float | None],

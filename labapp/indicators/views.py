@@ -136,8 +136,8 @@ def freeze(year: int):
         flash(error.message, "error")
         return redirect(url_for("indicators.dashboard", year=year))
     db.session.commit()
-    current_app.logger.info("indicators year frozen", extra={"year": year,
-                                                             "user_id": current_user.id})
+    current_app.logger.info("Indicateurs : année %s arrêtée par l'utilisateur %s",
+                            year, current_user.id)
     flash(f"L'année {year} est arrêtée : ses chiffres sont figés.", "success")
     return redirect(url_for("indicators.dashboard", year=year))
 
@@ -157,8 +157,9 @@ def unfreeze(year: int):
             show_domain_error(form, error)
         else:
             db.session.commit()
-            current_app.logger.warning("indicators year reopened", extra={
-                "year": year, "user_id": current_user.id, "reason": form.reason.data.strip()})
+            current_app.logger.warning(
+                "Indicateurs : année %s rouverte par l'administrateur %s ; motif : %s",
+                year, current_user.id, form.reason.data.strip())
             flash(f"L'année {year} est rouverte. Motif : {form.reason.data.strip()}", "success")
             return redirect(url_for("indicators.dashboard", year=year))
     for message in form.reason.errors:
