@@ -18,7 +18,8 @@ ENGINES = [
 ]
 PASSWORD = "correct horse battery"
 
-pytest_plugins = ["tests.fixtures_bookings", "tests.fixtures_projects", "tests.fixtures_trainings"]
+pytest_plugins = ["tests.fixtures_bookings", "tests.fixtures_projects", "tests.fixtures_trainings",
+                  "tests.fixtures_indicators"]
 
 
 @pytest.fixture(scope="session")

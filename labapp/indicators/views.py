@@ -98,8 +98,9 @@ def detail(code: str):
 def report():
     """The printable yearly report."""
     year = selected_year()
-    return render_template("indicators/report.html", years=year_choices(year),
-                           badges=STATUS_BADGES, **report_data(year, _today()))
+    today = _today()
+    return render_template("indicators/report.html", years=year_choices(year), today=today,
+                           badges=STATUS_BADGES, **report_data(year, today))
 
 
 @bp.get("/rapport/<int:year>.xlsx")
