@@ -69,6 +69,8 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None
     PROXY_FIX_HOPS = int(os.environ.get("PROXY_FIX_HOPS") or 0)
+    # Benchmarks: a Server-Timing header with the app time and SQL statement count.
+    SERVER_TIMING = _bool("SERVER_TIMING", False)
 
 
 class ProductionConfig(Config):

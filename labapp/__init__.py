@@ -10,6 +10,7 @@ from flask import Flask, g
 
 from config import BASE_DIR, config_for_environment
 from labapp.logging_setup import configure_logging
+from labapp.timing import install_server_timing
 
 TEMPLATE_DIR = BASE_DIR / "templates"
 MIGRATIONS_DIR = BASE_DIR / "migrations"
@@ -30,6 +31,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_template_helpers(app)
     register_security_headers(app)
     register_commands(app)
+    install_server_timing(app)
     return app
 
 

@@ -6,6 +6,7 @@ import os
 import shutil
 import sqlite3
 import subprocess
+import sys
 from pathlib import Path
 
 import click
@@ -116,7 +117,7 @@ def seed_demo_command(if_empty: bool, scale: int | None):
         from labapp.scale import planned_rows, seed_scale
 
         with click.progressbar(length=planned_rows(scale), label="Génération",
-                               file=click.get_text_stream("stderr")) as bar:
+                               file=sys.stderr) as bar:
             counts = seed_scale(scale, progress=bar.update)
         click.echo("Volumétrie ajoutée : " + ", ".join(f"{v} {k}" for k, v in counts.items())
                    + ".", err=True)

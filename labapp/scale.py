@@ -20,7 +20,7 @@ from labapp.bookings.models import Booking, BookingOccupancy, Site, Space
 from labapp.db_types import utcnow
 from labapp.extensions import db
 from labapp.projects.models import Project
-from labapp.surveys.models import Answer, Questionnaire, SurveyResponse
+from labapp.surveys.models import Answer, Questionnaire, SurveyDispatch, SurveyResponse
 from labapp.timeutil import combine_paris
 from labapp.trainings.models import Registration, Session
 
@@ -176,8 +176,9 @@ def seed_scale(sites: int, progress: Callable[[int], None] = lambda n: None,
         counts["answers"] += len(answers)
 
         projects = []
+        past_days = [d for d in days if d <= today - timedelta(days=30)]
         for i in range(PROJECTS_PER_SITE):
-            started = rng.choice(days)
+            started = rng.choice(past_days)
             status = rng.choices(("requested", "declined", "in_progress", "completed",
                                   "abandoned"), (10, 10, 30, 45, 5))[0]
             supported = status in ("in_progress", "completed", "abandoned")
@@ -192,8 +193,19 @@ def seed_scale(sites: int, progress: Callable[[int], None] = lambda n: None,
                 "requested_by_id": rng.choice(agent_ids),
                 "created_at": datetime.combine(started, time(9), tzinfo=UTC), "updated_at": now,
             })
+        project_id = _next_id(Project)
+        for i, row in enumerate(projects):
+            row["id"] = project_id + i
         _bulk(Project, projects, progress)
         counts["projects"] += len(projects)
+        # History is not surveyed again: its surveys count as sent.
+        _bulk(SurveyDispatch, [
+            {"target_kind": "session", "target_id": row["id"], "created_at": now}
+            for row in sessions if row["status"] == "held"
+        ] + [
+            {"target_kind": "project", "target_id": row["id"], "created_at": now}
+            for row in projects if row["status"] == "completed"
+        ], lambda n: None)
         counts["sites"] += 1
         db.session.commit()
     return counts

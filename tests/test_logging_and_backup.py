@@ -72,3 +72,15 @@ def test_cli_backup_of_a_live_sqlite_database_in_a_subprocess(app, subprocess_en
     copy = sqlite3.connect(dest)
     assert copy.execute("SELECT count(*) FROM users").fetchone()[0] == 1
     copy.close()
+
+
+def test_server_timing_header_counts_sql_statements(app_config):
+    from labapp import create_app
+
+    app = create_app({**app_config, "SERVER_TIMING": True})
+    with app.app_context():
+        response = app.test_client().get("/healthz")
+        timing = response.headers["Server-Timing"]
+        assert timing.startswith("app;dur=") and 'sql;desc="statements";dur=1' in timing
+        db.session.remove()
+        db.engine.dispose()

@@ -72,3 +72,26 @@ def test_similar_endpoint(api, create_user, create_project):
     body = api(create_user("team")).get(f"/projects/{second.id}/similar").get_json()
     assert [m["project"]["id"] for m in body] == [first.id]
     assert 0 < body[0]["score"] <= 100
+
+
+def test_list_query_count_does_not_grow(api, create_user):
+    from labapp.extensions import db
+    from tests.querycount import count_queries
+
+    team = create_user("team")
+    client = api(team)
+    agent_client = api(create_user("agent"))
+    body = {"title": "Projet", "description": "d", "direction": "DRH", "territory": "national"}
+
+    def measure():
+        db.session.remove()
+        with count_queries() as counter:
+            assert client.get("/projects").status_code == 200
+        return counter.count
+
+    agent_client.post("/projects", json=body)
+    client.get("/me")  # the token's first use records it: keep that write out of the count
+    few = measure()
+    for _ in range(12):
+        agent_client.post("/projects", json=body)
+    assert measure() == few

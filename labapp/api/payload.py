@@ -12,7 +12,7 @@ from typing import Any
 from flask import request
 
 from labapp.errors import DomainError, ValidationFailed
-from labapp.timeutil import InvalidLocalTime, parse_iso_datetime
+from labapp.timeutil import InvalidLocalTime, paris_day_bounds, parse_iso_datetime
 
 MISSING = object()
 
@@ -145,6 +145,17 @@ class Payload:
         except ValueError:
             self.error(name, "Date attendue au format AAAA-MM-JJ.")
             return None
+
+    def bound(self, name: str, end_of_day: bool) -> datetime | None:
+        """A `from`/`to` filter: a date (a Paris day; as `to` it includes that day) or an
+        ISO 8601 datetime. Returns an aware UTC instant, or None when absent or invalid."""
+        raw = self.data.get(name)
+        if raw is None:
+            return None
+        if isinstance(raw, str) and len(raw) == 10:
+            day = self.date(name)
+            return None if day is None else paris_day_bounds(day)[1 if end_of_day else 0]
+        return self.datetime(name)
 
     def id_list(self, name: str, required: bool = True) -> list[int] | None:
         value = self._raw(name, required)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from flask import jsonify
 
 from labapp.api.blueprint import api_blueprint, api_user
@@ -12,7 +10,7 @@ from labapp.api.payload import Payload, json_body
 from labapp.bookings import queries, services, site_services
 from labapp.bookings.models import PURPOSES, STATUSES, Booking
 from labapp.errors import Forbidden
-from labapp.timeutil import isoformat_paris, paris_day_bounds
+from labapp.timeutil import isoformat_paris
 
 bp = api_blueprint("bookings_api", __name__)
 
@@ -47,25 +45,12 @@ def list_spaces():
     return jsonify([space_json(s) for s in site_services.list_spaces()])
 
 
-def _bound(payload: Payload, name: str, end_of_day: bool) -> datetime | None:
-    """A `from`/`to` query value: a date (Paris day; `to` includes that day) or a datetime."""
-    raw = payload.data.get(name)
-    if raw is None:
-        return None
-    if isinstance(raw, str) and len(raw) == 10:
-        day = payload.date(name)
-        if day is None:
-            return None
-        return paris_day_bounds(day)[1 if end_of_day else 0]
-    return payload.datetime(name)
-
-
 @bp.get("/bookings")
 def list_bookings():
     """Bookings overlapping [from, to): the team sees all, an agent their own."""
     payload = Payload.query()
-    start = _bound(payload, "from", end_of_day=False)
-    end = _bound(payload, "to", end_of_day=True)
+    start = payload.bound("from", end_of_day=False)
+    end = payload.bound("to", end_of_day=True)
     space_id = payload.integer("space_id", required=False, minimum=1)
     status = payload.choice("status", STATUSES, required=False)
     payload.check()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import jsonify
+from sqlalchemy.orm import selectinload
 
 from labapp.api.blueprint import api_blueprint, api_user
 from labapp.api.openapi import json_response, operation, register_paths
@@ -58,6 +59,7 @@ def list_projects():
     query.check()
     select_stmt = services.list_projects(api_user(), status=status, year=year, direction=direction,
                                          territory=territory, method=method)
+    select_stmt = select_stmt.options(selectinload(Project.method_rows))  # no N+1 on methods
     return jsonify([project_json(p) for p in db.session.scalars(select_stmt)])
 
 

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-
 from labapp.api.blueprint import api_blueprint, api_user
 from labapp.api.openapi import json_response, operation, register_paths
 from labapp.api.payload import Payload, json_body
 from labapp.auth.services import require_team
 from labapp.errors import ValidationFailed
-from labapp.timeutil import isoformat_paris, paris_day_bounds, parse_iso_datetime
+from labapp.timeutil import isoformat_paris
 from labapp.trainings import (
     jobs,  # noqa: F401  (registers the tick jobs)
     services,
@@ -67,25 +65,11 @@ def _one(session: Session) -> dict:
     return session_json(session, services.session_counts([session.id])[session.id])
 
 
-def _bound(payload: Payload, name: str, end: bool) -> datetime | None:
-    """A query bound: a date (Paris day; `to` includes that day) or an ISO datetime."""
-    raw = payload.data.get(name)
-    if raw is None:
-        return None
-    try:
-        if len(raw) == 10:
-            return paris_day_bounds(date.fromisoformat(raw))[1 if end else 0]
-        return parse_iso_datetime(raw)
-    except (ValueError, TypeError, OverflowError):
-        payload.error(name, "Date AAAA-MM-JJ ou date et heure ISO 8601 attendue.")
-        return None
-
-
 @bp.get("/sessions")
 def list_sessions():
     """Sessions meeting [from, to), filtered by kind and status."""
     payload = Payload.query()
-    start, end = _bound(payload, "from", False), _bound(payload, "to", True)
+    start, end = payload.bound("from", end_of_day=False), payload.bound("to", end_of_day=True)
     kind = payload.choice("kind", KINDS, required=False)
     status = payload.choice("status", SESSION_STATUSES, required=False)
     payload.check()
