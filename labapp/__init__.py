@@ -105,6 +105,9 @@ def register_blueprints(app: Flask) -> None:
     from labapp.indicators.api import bp as indicators_api_bp
 
     app.register_blueprint(indicators_api_bp)
+    from labapp.indicators.views import bp as indicators_bp
+
+    app.register_blueprint(indicators_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -23,6 +23,7 @@ from labapp.indicators.models import (
     BudgetLine,
     Expense,
     IndicatorTarget,
+    Milestone,
     SavingsAdjustment,
     SavingsYear,
     YearFreeze,
@@ -252,3 +253,25 @@ def unfreeze_year(actor: User, year: int, reason: str) -> YearFreeze:
     freeze.unfreeze_reason = reason.strip()
     db.session.flush()
     return freeze
+
+
+def update_milestone(actor: User, milestone_id: int, actual_start: date | None,
+                     actual_end: date | None, note: str | None) -> Milestone:
+    """Record the actual dates of a calendar milestone (planned dates come from the contract)."""
+    require_team(actor)
+    milestone = db.session.get(Milestone, milestone_id)
+    if milestone is None:
+        raise NotFound("Jalon introuvable.")
+    if actual_start and actual_end and actual_end < actual_start:
+        raise ValidationFailed.on("actual_end", "La fin réelle ne peut précéder le début réel.")
+    if actual_end and not actual_start:
+        raise ValidationFailed.on("actual_start", "Indiquez d'abord le début réel.")
+    ensure_not_frozen(milestone.planned_start.year)
+    milestone.actual_start, milestone.actual_end = actual_start, actual_end
+    milestone.note = (note or "").strip() or None
+    db.session.flush()
+    return milestone
+
+
+def list_milestones() -> list[Milestone]:
+    return list(db.session.scalars(select(Milestone).order_by(Milestone.planned_start, Milestone.id)))

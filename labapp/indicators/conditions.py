@@ -1,0 +1,184 @@
+"""The SQL conditions behind each contract indicator, as reusable building blocks.
+
+`compute.py` (the lead's module) aggregates the four measures per year; the
+drill-down lists, the monthly trend, the strategic-committee view and the
+savings use these same conditions so that a list always holds exactly the
+records a figure counts. They mirror compute.py line for line, generalised from
+a year to any `Period`; `tests/test_indicators_drilldown.py` checks that the
+counts of the lists equal the API figures on hand-built data, edge cases included.
+
+Periods are Europe/Paris calendar days [first, last]; instants are compared
+half-open [start, end) in UTC.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import and_, exists, func, select
+
+from labapp.bookings.models import Booking
+from labapp.extensions import db
+from labapp.projects.models import Project
+from labapp.surveys.models import Answer, Question, SurveyResponse
+from labapp.timeutil import paris_day_bounds
+from labapp.trainings.models import Registration, Session
+
+SUPPORTED = ("in_progress", "completed")
+MONTHS_FR = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
+             "septembre", "octobre", "novembre", "décembre"]
+
+
+@dataclass(frozen=True)
+class Period:
+    """Paris calendar days [first, last], i.e. UTC instants [start, end)."""
+
+    first: date
+    last: date
+    label: str = ""
+
+    @property
+    def start(self) -> datetime:
+        return paris_day_bounds(self.first)[0]
+
+    @property
+    def end(self) -> datetime:
+        return paris_day_bounds(self.last)[1]
+
+    @classmethod
+    def year(cls, year: int) -> Period:
+        return cls(date(year, 1, 1), date(year, 12, 31), str(year))
+
+    @classmethod
+    def month(cls, year: int, month: int) -> Period:
+        following = date(year + month // 12, month % 12 + 1, 1)
+        return cls(date(year, month, 1), following - timedelta(days=1),
+                   f"{MONTHS_FR[month - 1]} {year}")
+
+
+def months_of(year: int) -> list[Period]:
+    return [Period.month(year, m) for m in range(1, 13)]
+
+
+def last_months(today: date, count: int = 6) -> list[Period]:
+    """The `count` calendar months ending with today's month, oldest first."""
+    periods = []
+    year, month = today.year, today.month
+    for _ in range(count):
+        periods.append(Period.month(year, month))
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return periods[::-1]
+
+
+def in_range(column, start, end):
+    return and_(column >= start, column < end)
+
+
+def hours_between(start, end):
+    """SQL hours between two UTC datetime columns (PostgreSQL and SQLite)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return func.extract("epoch", end - start) / 3600.0
+    return (func.julianday(end) - func.julianday(start)) * 24.0
+
+
+# --- projets_accompagnes -----------------------------------------------------
+
+def project_started_by(last: date):
+    """Cumulative: in progress or completed, support started by `last`."""
+    return and_(Project.status.in_(SUPPORTED), Project.support_started_on.is_not(None),
+                Project.support_started_on <= last)
+
+
+def project_supported(period: Period):
+    """In progress or completed, support period [started, ended or open] meets the period."""
+    return and_(project_started_by(period.last),
+                (Project.support_ended_on.is_(None)) | (Project.support_ended_on >= period.first))
+
+
+# --- formations_dispensees ---------------------------------------------------
+
+def held_formation():
+    return and_(Session.kind == "formation", Session.status == "held")
+
+
+def formation_held(period: Period):
+    return and_(held_formation(), in_range(Session.start_at, period.start, period.end))
+
+
+def formation_held_until(period: Period):
+    return and_(held_formation(), Session.start_at < period.end)
+
+
+# --- participants ------------------------------------------------------------
+
+def present_registration():
+    """A registration marked present at a held session (query joined with Session)."""
+    return and_(Session.status == "held", Registration.present.is_(True),
+                Registration.status != "cancelled")
+
+
+def counted_booking():
+    """An approved booking that is not a session's own booking."""
+    return and_(Booking.status == "approved", ~exists().where(Session.booking_id == Booking.id))
+
+
+def present_in(period: Period):
+    return and_(present_registration(), in_range(Session.start_at, period.start, period.end))
+
+
+def present_until(period: Period):
+    return and_(present_registration(), Session.start_at < period.end)
+
+
+def booking_in(period: Period):
+    return and_(counted_booking(), in_range(Booking.start_at, period.start, period.end))
+
+
+def booking_until(period: Period):
+    return and_(counted_booking(), Booking.start_at < period.end)
+
+
+# --- taux_satisfaction ---------------------------------------------------------
+
+def overall_answer():
+    """An answer to the overall-satisfaction question (joined with SurveyResponse, Question)."""
+    return and_(Question.code == "overall", Answer.value.is_not(None))
+
+
+def satisfied():
+    return Answer.value >= 4
+
+
+def _session_start():
+    return (select(Session.start_at)
+            .where(Session.id == SurveyResponse.target_id, Session.status == "held")
+            .scalar_subquery())
+
+
+def _project_end():
+    return (select(Project.support_ended_on)
+            .where(Project.id == SurveyResponse.target_id, Project.status == "completed")
+            .scalar_subquery())
+
+
+def response_in(period: Period):
+    """A response about a session held in the period or a project completed in it."""
+    is_session = SurveyResponse.target_kind == "session"
+    is_project = SurveyResponse.target_kind == "project"
+    project_end = _project_end()
+    return (is_session & in_range(_session_start(), period.start, period.end)) | (
+        is_project & (project_end >= period.first) & (project_end <= period.last))
+
+
+def response_until(period: Period):
+    is_session = SurveyResponse.target_kind == "session"
+    is_project = SurveyResponse.target_kind == "project"
+    return (is_session & (_session_start() < period.end)) | (
+        is_project & (_project_end() <= period.last))
+
+
+def overall_answers():
+    """Select of overall answers joined with their response and question."""
+    return (select(Answer).join(SurveyResponse, Answer.response_id == SurveyResponse.id)
+            .join(Question, Answer.question_id == Question.id).where(overall_answer()))

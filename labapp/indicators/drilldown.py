@@ -1,0 +1,97 @@
+"""The records behind each figure of the contract table (drill-down), paginated.
+
+Each list is built from the conditions of `conditions.py`, the same ones the
+figures are computed with; `scope` is "year" (the value of the year) or
+"cumul" (from the first recorded activity to the end of the year).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import joinedload
+
+from labapp.bookings.models import Booking
+from labapp.extensions import db
+from labapp.indicators import conditions as c
+from labapp.indicators.conditions import Period
+from labapp.pagination import Page, paginate
+from labapp.projects.models import Project
+from labapp.surveys.models import Answer, Question, SurveyResponse
+from labapp.trainings.models import Registration, Session
+
+SCOPES = {"year": "de l'année", "cumul": "cumulé depuis le début"}
+PER_PAGE = 25
+
+
+def projects(year: int, scope: str, page: int) -> Page:
+    period = Period.year(year)
+    condition = c.project_supported(period) if scope == "year" else c.project_started_by(period.last)
+    return paginate(select(Project).where(condition)
+                    .order_by(Project.support_started_on, Project.id), page, PER_PAGE)
+
+
+def formations(year: int, scope: str, page: int) -> Page:
+    period = Period.year(year)
+    condition = c.formation_held(period) if scope == "year" else c.formation_held_until(period)
+    return paginate(select(Session).where(condition).order_by(Session.start_at, Session.id),
+                    page, PER_PAGE)
+
+
+def present_registrations(year: int, scope: str, page: int) -> Page:
+    period = Period.year(year)
+    condition = c.present_in(period) if scope == "year" else c.present_until(period)
+    return paginate(select(Registration).join(Session, Registration.session_id == Session.id)
+                    .where(condition).options(joinedload(Registration.session))
+                    .order_by(Session.start_at, Registration.id), page, PER_PAGE)
+
+
+def bookings(year: int, scope: str, page: int) -> Page:
+    period = Period.year(year)
+    condition = c.booking_in(period) if scope == "year" else c.booking_until(period)
+    return paginate(select(Booking).where(condition).options(joinedload(Booking.space))
+                    .order_by(Booking.start_at, Booking.id), page, PER_PAGE)
+
+
+def booking_attendees(year: int, scope: str) -> int:
+    period = Period.year(year)
+    condition = c.booking_in(period) if scope == "year" else c.booking_until(period)
+    return int(db.session.scalar(
+        select(func.coalesce(func.sum(Booking.attendees), 0)).where(condition)) or 0)
+
+
+def answers_by_target(year: int, scope: str, page: int) -> Page:
+    """Overall answers counted, grouped by surveyed target (session or project)."""
+    period = Period.year(year)
+    condition = c.response_in(period) if scope == "year" else c.response_until(period)
+    title = case(
+        (SurveyResponse.target_kind == "session",
+         select(Session.title).where(Session.id == SurveyResponse.target_id).scalar_subquery()),
+        else_=select(Project.title).where(Project.id == SurveyResponse.target_id).scalar_subquery(),
+    )
+    grouped = (
+        select(SurveyResponse.target_kind.label("kind"), SurveyResponse.target_id.label("target_id"),
+               func.max(title).label("title"),
+               func.sum(case((c.satisfied(), 1), else_=0)).label("satisfied"),
+               func.count(Answer.id).label("answers"))
+        .select_from(Answer).join(SurveyResponse, Answer.response_id == SurveyResponse.id)
+        .join(Question, Answer.question_id == Question.id)
+        .where(c.overall_answer(), condition)
+        .group_by(SurveyResponse.target_kind, SurveyResponse.target_id)
+    ).subquery()
+    total = db.session.scalar(select(func.count()).select_from(grouped)) or 0
+    last = max(1, -(-total // PER_PAGE))
+    page = min(max(page, 1), last)
+    rows = db.session.execute(select(grouped).order_by(grouped.c.kind, grouped.c.target_id)
+                              .limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
+    return Page(items=rows, page=page, per_page=PER_PAGE, total=total)
+
+
+def answers_totals(year: int, scope: str) -> tuple[int, int]:
+    period = Period.year(year)
+    condition = c.response_in(period) if scope == "year" else c.response_until(period)
+    row = db.session.execute(
+        select(func.coalesce(func.sum(case((c.satisfied(), 1), else_=0)), 0), func.count(Answer.id))
+        .select_from(Answer).join(SurveyResponse, Answer.response_id == SurveyResponse.id)
+        .join(Question, Answer.question_id == Question.id).where(c.overall_answer(), condition)
+    ).one()
+    return int(row[0]), int(row[1])
