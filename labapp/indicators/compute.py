@@ -2,8 +2,9 @@
 
 Each measure is one SQL aggregate whose year value and cumulative value come
 from the same statement (conditional sums), so the number of queries does not
-depend on the amount of data. Years are Europe/Paris calendar years; instants
-are compared half-open [start, end) in UTC.
+depend on the amount of data. The conditions themselves live in `conditions.py`,
+shared with the drill-down lists, so a list holds exactly what its figure counts.
+Years are Europe/Paris calendar years; instants are compared half-open [start, end) in UTC.
 """
 
 from __future__ import annotations
@@ -11,21 +12,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, case, exists, func, select
+from sqlalchemy import case, func, select
 
 from labapp.bookings.models import Booking
 from labapp.extensions import db
+from labapp.indicators import conditions as c
 from labapp.indicators.definitions import DEFINITIONS, target_status, year_elapsed_share
-from labapp.projects.models import Project
-from labapp.surveys.models import Answer, Question, SurveyResponse
-from labapp.timeutil import paris_year_bounds
 from labapp.trainings.models import Registration, Session
-
-SUPPORTED = ("in_progress", "completed")
-
-
-def _in_year(column, start, end):
-    return and_(column >= start, column < end)
 
 
 def _count_pair(year_condition, cumulative_condition):
@@ -35,84 +28,52 @@ def _count_pair(year_condition, cumulative_condition):
     )
 
 
+def _sum_pair(value, year_condition, cumulative_condition):
+    return (
+        func.coalesce(func.sum(case((year_condition, value), else_=0)), 0),
+        func.coalesce(func.sum(case((cumulative_condition, value), else_=0)), 0),
+    )
+
+
 def projects_supported(year: int) -> tuple[int, int]:
     """Projects in progress or completed whose support period meets the year
     (cumulative: whose support started by the end of the year)."""
-    first, last = date(year, 1, 1), date(year, 12, 31)
-    started = and_(Project.support_started_on.is_not(None), Project.support_started_on <= last)
-    meets_year = and_(started, (Project.support_ended_on.is_(None))
-                      | (Project.support_ended_on >= first))
-    row = db.session.execute(
-        select(*_count_pair(meets_year, started)).where(Project.status.in_(SUPPORTED))
-    ).one()
+    period = c.Period.year(year)
+    row = db.session.execute(select(*_count_pair(
+        c.project_supported(period), c.project_started_by(period.last)))).one()
     return int(row[0]), int(row[1])
 
 
 def trainings_delivered(year: int) -> tuple[int, int]:
     """Held sessions of kind `formation` starting in the year (cumulative: by its end)."""
-    start, end = paris_year_bounds(year)
-    row = db.session.execute(
-        select(*_count_pair(_in_year(Session.start_at, start, end), Session.start_at < end))
-        .where(Session.kind == "formation", Session.status == "held")
-    ).one()
+    period = c.Period.year(year)
+    row = db.session.execute(select(*_count_pair(
+        c.formation_held(period), c.formation_held_until(period)))).one()
     return int(row[0]), int(row[1])
 
 
 def participants(year: int) -> tuple[int, int]:
     """Present registrations at held sessions of the year, plus declared attendees of
     approved bookings of the year that are not a session's own booking."""
-    start, end = paris_year_bounds(year)
+    period = c.Period.year(year)
     present = db.session.execute(
-        select(*_count_pair(_in_year(Session.start_at, start, end), Session.start_at < end))
+        select(*_count_pair(c.present_in(period), c.present_until(period)))
         .select_from(Registration).join(Session, Registration.session_id == Session.id)
-        .where(Session.status == "held", Registration.present.is_(True),
-               Registration.status != "cancelled")
     ).one()
-    own_booking = exists().where(Session.booking_id == Booking.id)
-    attendees = db.session.execute(
-        select(
-            func.coalesce(func.sum(case((_in_year(Booking.start_at, start, end),
-                                         Booking.attendees), else_=0)), 0),
-            func.coalesce(func.sum(case((Booking.start_at < end, Booking.attendees), else_=0)), 0),
-        ).where(Booking.status == "approved", ~own_booking)
-    ).one()
+    attendees = db.session.execute(select(*_sum_pair(
+        Booking.attendees, c.booking_in(period), c.booking_until(period)))).one()
     return int(present[0]) + int(attendees[0]), int(present[1]) + int(attendees[1])
 
 
 def satisfaction(year: int) -> tuple[float | None, float | None]:
     """Share of answers 4 or 5 to the overall question, over the surveys of sessions
     held in the year and of projects completed in the year (None without answers)."""
-    start, end = paris_year_bounds(year)
-    first, last = date(year, 1, 1), date(year, 12, 31)
-    session_start = (
-        select(Session.start_at)
-        .where(Session.id == SurveyResponse.target_id, Session.status == "held")
-        .scalar_subquery()
-    )
-    project_end = (
-        select(Project.support_ended_on)
-        .where(Project.id == SurveyResponse.target_id, Project.status == "completed")
-        .scalar_subquery()
-    )
-    is_session = SurveyResponse.target_kind == "session"
-    is_project = SurveyResponse.target_kind == "project"
-    in_year = (is_session & _in_year(session_start, start, end)) | (
-        is_project & (project_end >= first) & (project_end <= last))
-    until_year = (is_session & (session_start < end)) | (is_project & (project_end <= last))
-    satisfied = Answer.value >= 4
-    row = db.session.execute(
-        select(
-            func.coalesce(func.sum(case((in_year & satisfied, 1), else_=0)), 0),
-            func.coalesce(func.sum(case((in_year, 1), else_=0)), 0),
-            func.coalesce(func.sum(case((until_year & satisfied, 1), else_=0)), 0),
-            func.coalesce(func.sum(case((until_year, 1), else_=0)), 0),
-        )
-        .select_from(Answer)
-        .join(SurveyResponse, Answer.response_id == SurveyResponse.id)
-        .join(Question, Answer.question_id == Question.id)
-        .where(Question.code == "overall", Answer.value.is_not(None))
-    ).one()
-    year_ok, year_all, cum_ok, cum_all = (int(v) for v in row)
+    period = c.Period.year(year)
+    in_year, until_year = c.response_in(period), c.response_until(period)
+    counts = (*_count_pair(in_year & c.satisfied(), until_year & c.satisfied()),
+              *_count_pair(in_year, until_year))
+    statement = c.overall_answers().with_only_columns(*counts)
+    year_ok, cum_ok, year_all, cum_all = (int(v) for v in db.session.execute(statement).one())
     return (year_ok / year_all if year_all else None, cum_ok / cum_all if cum_all else None)
 
 

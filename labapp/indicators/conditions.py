@@ -1,11 +1,10 @@
 """The SQL conditions behind each contract indicator, as reusable building blocks.
 
-`compute.py` (the lead's module) aggregates the four measures per year; the
-drill-down lists, the monthly trend, the strategic-committee view and the
-savings use these same conditions so that a list always holds exactly the
-records a figure counts. They mirror compute.py line for line, generalised from
-a year to any `Period`; `tests/test_indicators_drilldown.py` checks that the
-counts of the lists equal the API figures on hand-built data, edge cases included.
+`compute.py` aggregates the four measures per year with them; the drill-down
+lists, the monthly trend, the strategic-committee view and the savings use the
+same conditions, so a list always holds exactly the records a figure counts.
+Tests check that the counts of the lists equal the API figures on hand-built
+data, edge cases included.
 
 Periods are Europe/Paris calendar days [first, last]; instants are compared
 half-open [start, end) in UTC.
