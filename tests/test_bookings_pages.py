@@ -133,3 +133,42 @@ def test_team_settings_and_admin_spaces(client, login, create_user, lab):
     db.session.expire_all()
     assert db.session.get(Space, lab.drh.id).capacity == 18
     assert client.get("/reservations/espaces").status_code == 200
+
+
+def test_pending_page_conflicts_match_the_services_in_constant_queries(client, login, lab,
+                                                                       create_booking, team_member,
+                                                                       create_user):
+    from labapp.bookings import queries, services
+
+    day = future_day()
+    first = create_booking(space=lab.drh, day=day, start="10:00", end="12:00")
+    create_booking(space=lab.whole, day=day, start="11:00", end="13:00")  # will conflict (zone)
+    services.approve_booking(team_member, first.id, refuse_overlapping=False)
+    db.session.commit()
+    create_booking(space=lab.drh, day=day, start="12:00", end="13:00")  # touching: no conflict
+    create_booking(space=lab.plenary, day=day, start="12:30", end="14:00")  # overlaps pending
+
+    rows = queries.pending_with_conflicts(queries.pending_requests())
+    for row in rows:
+        booking = row["booking"]
+        expected = services.find_conflicts(booking.space, booking.start_at, booking.end_at,
+                                           booking.id)
+        assert [b.id for b in row["conflicts"]] == [b.id for b in expected]
+        assert [b.id for b in row["overlapping"]] == [
+            b.id for b in services.overlapping_pending(booking)]
+    assert any(row["conflicts"] for row in rows) and any(row["overlapping"] for row in rows)
+
+    login(create_user("team"))
+    ids = (lab.incubator.id, lab.whole.id)
+    db.session.remove()
+    with count_queries() as few:
+        assert client.get("/reservations/demandes").status_code == 200
+    incubator, whole = (db.session.get(Space, i) for i in ids)
+    for n in range(8):
+        create_booking(space=incubator, day=future_day(n + 1), start="09:00", end="10:00")
+        create_booking(space=whole, day=future_day(n + 1), start="09:30", end="11:00")
+    db.session.remove()
+    with count_queries() as many:
+        html = client.get("/reservations/demandes").get_data(as_text=True)
+    assert many.count == few.count
+    assert "Conflit" in html

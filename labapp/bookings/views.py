@@ -136,9 +136,7 @@ def mine():
 def pending():
     """Demandes à traiter (team): pending requests with their conflicts highlighted."""
     _team_only()
-    requests = queries.pending_requests()
-    rows = [{"booking": b, "conflicts": services.find_conflicts(b.space, b.start_at, b.end_at, b.id),
-             "overlapping": services.overlapping_pending(b)} for b in requests]
+    rows = queries.pending_with_conflicts(queries.pending_requests())
     return render_template("bookings/pending.html", rows=rows, form=DecisionForm(formdata=None))
 
 
