@@ -154,3 +154,26 @@ def test_team_edit_capacity_below_confirmed(client, login, team_user, create_ses
         "video_link": session.video_link})
     assert response.status_code == 422
     assert "déjà confirmées" in response.get_data(as_text=True)
+
+
+def test_team_sessions_list_pages_the_past_in_constant_queries(client, login, create_user,
+                                                               create_session):
+    from labapp.extensions import db
+    from tests.fixtures_trainings import at
+    from tests.querycount import count_queries
+
+    login(create_user("team"))
+    create_session(title="À venir")
+    create_session(title="Passée 0", start_at=at(days=-1))
+    db.session.expire_all()  # cold reads, same session (the test client shares `g`)
+    with count_queries() as few:
+        assert client.get("/equipe/sessions").status_code == 200
+    for n in range(1, 30):
+        create_session(title=f"Passée {n}", start_at=at(days=-1 - n))
+    db.session.expire_all()  # cold reads, same session (the test client shares `g`)
+    with count_queries() as many:
+        first = client.get("/equipe/sessions").get_data(as_text=True)
+    assert many.count == few.count
+    assert "Passée 0" in first and "Passée 29" not in first and "À venir" in first
+    second = client.get("/equipe/sessions?page=2").get_data(as_text=True)
+    assert "Passée 29" in second

@@ -7,14 +7,18 @@ import io
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from sqlalchemy import select
 
+from labapp.db_types import utcnow
 from labapp.errors import DomainError
 from labapp.extensions import db
 from labapp.forms_util import show_domain_error
+from labapp.pagination import paginate
 from labapp.timeutil import InvalidLocalTime, combine_paris, paris_to_utc, to_paris
 from labapp.trainings import registrations as regs
 from labapp.trainings import services
 from labapp.trainings.forms import ActionForm, AddPersonForm, SessionForm
+from labapp.trainings.models import Session
 from labapp.trainings.views import bp
 
 
@@ -26,17 +30,16 @@ def _team_only():
 @bp.get("/equipe/sessions")
 @login_required
 def sessions():
-    """All sessions, upcoming first then past, with their counts."""
+    """Upcoming sessions, then past ones (most recent first, 25 per page), with counts."""
     _team_only()
-    rows = services.list_sessions()
-    counts = services.session_counts(s.id for s in rows)
-    from labapp.db_types import utcnow
-
     now = utcnow()
-    upcoming = [s for s in rows if s.end_at > now]
-    past = [s for s in reversed(rows) if s.end_at <= now]
-    return render_template("trainings/team_sessions.html", upcoming=upcoming, past=past,
-                           counts=counts)
+    upcoming = services.list_sessions(start=now)
+    past = paginate(select(Session).where(Session.end_at <= now)
+                    .order_by(Session.start_at.desc(), Session.id.desc()),
+                    request.args.get("page", 1, type=int))
+    counts = services.session_counts([s.id for s in upcoming] + [s.id for s in past.items])
+    return render_template("trainings/team_sessions.html", upcoming=upcoming, past=past.items,
+                           pagination=past, counts=counts)
 
 
 def _session_form(session=None) -> SessionForm:
@@ -160,8 +163,6 @@ def roster(session_id: int):
         status = 422
     rows = regs.list_registrations(current_user, session_id)
     counts = services.session_counts([session_id])[session_id]
-    from labapp.db_types import utcnow
-
     return render_template("trainings/roster.html", session=session, rows=rows, counts=counts,
                            form=form, action=ActionForm(), started=session.start_at <= utcnow()
                            ), status
