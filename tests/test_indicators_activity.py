@@ -146,3 +146,22 @@ def test_dashboard_query_count_does_not_grow_with_data(client, login, team, buil
     many = _dashboard_queries(client)
     assert few == many
     assert many < 40
+
+
+def test_dashboard_query_count_does_not_grow_with_sites(client, login, team, build_records):
+    from datetime import date
+
+    from labapp.bookings.models import Closure, Site, Space
+
+    login(team)
+    _bulk(build_records, 10)
+    few = _dashboard_queries(client)
+    for n in range(6):
+        site = Site(name=f"Lab territorial {n}", address="Préfecture")
+        db.session.add_all([site, Space(site=site, name=f"Zone {n}", capacity=10),
+                            Space(site=site, name=f"Lab entier {n}", capacity=30, whole=True)])
+        db.session.flush()
+        db.session.add(Closure(site_id=site.id, start_date=date(2023, 8, 1),
+                               end_date=date(2023, 8, 15), label="Fermeture estivale"))
+    db.session.commit()
+    assert _dashboard_queries(client) == few

@@ -98,14 +98,18 @@ def closure_on(site: Site, day: date) -> str | None:
     return f"Jour férié ({holiday})" if holiday else None
 
 
-def closed_days(site: Site, first: date, last: date) -> dict[date, str]:
-    """Every closed Paris date in [first, last] with its reason (closures and holidays)."""
+def closed_days(site: Site, first: date, last: date,
+                closures: list[Closure] | None = None) -> dict[date, str]:
+    """Every closed Paris date in [first, last] with its reason (closures and holidays).
+
+    `closures`, when given, are the site's closures already read (no query)."""
     from datetime import timedelta
 
     result: dict[date, str] = {}
-    closures = db.session.scalars(
-        select(Closure).where(Closure.site_id == site.id, Closure.start_date <= last,
-                              Closure.end_date >= first))
+    if closures is None:
+        closures = db.session.scalars(
+            select(Closure).where(Closure.site_id == site.id, Closure.start_date <= last,
+                                  Closure.end_date >= first))
     for closure in closures:
         day = max(closure.start_date, first)
         while day <= min(closure.end_date, last):

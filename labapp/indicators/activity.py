@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import selectinload
 
-from labapp.bookings.models import Booking, Site, Space
+from labapp.bookings.models import Booking, Closure, Site, Space
 from labapp.bookings.site_services import closed_days
 from labapp.extensions import db
 from labapp.indicators import conditions as c
@@ -122,10 +122,12 @@ def survey_response_rate(year: int) -> dict:
             "rate": answered / sent if sent else None}
 
 
-def opening_hours(site: Site, period: Period) -> float:
-    """Opening hours of a site over a period, closures and public holidays excluded."""
+def opening_hours(site: Site, period: Period, closed=None) -> float:
+    """Opening hours of a site over a period, closures and public holidays excluded
+    (`closed`: the site's closed days when already known)."""
     windows = {h.weekday: h for h in site.opening_hours}
-    closed = closed_days(site, period.first, period.last)
+    if closed is None:
+        closed = closed_days(site, period.first, period.last)
     hours, day = 0.0, period.first
     while day <= period.last:
         window = windows.get(day.weekday())
@@ -153,11 +155,18 @@ def occupancy(year: int) -> dict:
                *[_total(c.in_range(Booking.start_at, m.start, m.end), hours_expr) for m in months])
         .where(Booking.status == "approved").group_by(Booking.space_id)).all()
     booked = {row[0]: [float(v or 0) for v in row[1:]] for row in rows}
+    year_period = c.Period.year(year)
+    closures: dict[int, list[Closure]] = {}
+    for closure in db.session.scalars(select(Closure).where(
+            Closure.start_date <= year_period.last, Closure.end_date >= year_period.first)):
+        closures.setdefault(closure.site_id, []).append(closure)
     open_by_site: dict[int, list[float]] = {}
     result = []
     for space in spaces:
-        if space.site_id not in open_by_site:
-            open_by_site[space.site_id] = [opening_hours(space.site, m) for m in months]
+        if space.site_id not in open_by_site:  # one closures query for every site
+            closed = closed_days(space.site, year_period.first, year_period.last,
+                                 closures.get(space.site_id, []))
+            open_by_site[space.site_id] = [opening_hours(space.site, m, closed) for m in months]
         opening = open_by_site[space.site_id]
         used = booked.get(space.id, [0.0] * 12)
         result.append({
