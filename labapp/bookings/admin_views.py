@@ -14,7 +14,7 @@ from labapp.bookings.forms import ClosureForm, RulesForm, SpaceForm
 from labapp.bookings.models import WEEKDAY_LABELS, Closure, Space
 from labapp.errors import DomainError, ValidationFailed
 from labapp.extensions import db
-from labapp.forms_util import show_domain_error
+from labapp.forms_util import commit_or_show, show_domain_error
 
 
 def _settings_page(site, rules_form=None, closure_form=None, status=200):
@@ -71,16 +71,11 @@ def save_rules():
     site = site_services.default_site()
     form = RulesForm()
     if form.validate_on_submit():
-        try:
-            site_services.set_booking_rules(current_user, site.id, form.buffer_minutes.data,
-                                            form.min_duration_minutes.data, form.max_duration_minutes.data,
-                                            form.horizon_days.data)
-            db.session.commit()
-            flash("Règles de réservation enregistrées.", "success")
+        if commit_or_show(form, lambda: site_services.set_booking_rules(
+                current_user, site.id, form.buffer_minutes.data, form.min_duration_minutes.data,
+                form.max_duration_minutes.data, form.horizon_days.data),
+                "Règles de réservation enregistrées.") is None:
             return redirect(url_for("bookings.settings"))
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
     return _settings_page(site, rules_form=form, status=422)
 
 
@@ -92,15 +87,10 @@ def add_closure():
     site = site_services.default_site()
     form = ClosureForm()
     if form.validate_on_submit():
-        try:
-            site_services.add_closure(current_user, site.id, form.start_date.data, form.end_date.data,
-                                      form.label.data)
-            db.session.commit()
-            flash("Fermeture enregistrée.", "success")
+        if commit_or_show(form, lambda: site_services.add_closure(
+                current_user, site.id, form.start_date.data, form.end_date.data, form.label.data),
+                "Fermeture enregistrée.") is None:
             return redirect(url_for("bookings.settings"))
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
     return _settings_page(site, closure_form=form, status=422)
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from labapp.auth.models import User
 from labapp.errors import DomainError
 from labapp.extensions import db
-from labapp.forms_util import show_domain_error
+from labapp.forms_util import commit_or_show, show_domain_error
 from labapp.pagination import paginate
 from labapp.projects import services
 from labapp.projects.forms import (
@@ -133,30 +133,23 @@ def qualify(project_id: int):
     if "decline-submit" in request.form:
         form = DeclineForm(prefix="decline")
         if form.validate_on_submit():
-            try:
-                services.decline_project(current_user, project, form.decline_reason.data)
-            except DomainError as error:
-                db.session.rollback()
-                show_domain_error(form, error)
-                return _render_project(project, error.status, decline=form)
-            db.session.commit()
-            flash("Demande déclinée.", "info")
-            return redirect(url_for("projects.show", project_id=project.id))
+            error = commit_or_show(form, lambda: services.decline_project(
+                current_user, project, form.decline_reason.data), "Demande déclinée.", "info")
+            if error is None:
+                return redirect(url_for("projects.show", project_id=project.id))
+            return _render_project(project, error.status, decline=form)
         return _render_project(project, 422, decline=form)
     form = AcceptForm(prefix="accept")
     form.lead_id.choices = _team_choices()
     if form.validate_on_submit():
-        try:
-            services.accept_project(current_user, project, form.support_type.data,
-                                    lead=db.session.get(User, form.lead_id.data),
-                                    started_on=form.support_started_on.data)
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-            return _render_project(project, error.status, accept=form)
-        db.session.commit()
-        flash("Demande acceptée : le projet est en cours.", "success")
-        return redirect(url_for("projects.show", project_id=project.id))
+        error = commit_or_show(form, lambda: services.accept_project(
+            current_user, project, form.support_type.data,
+            lead=db.session.get(User, form.lead_id.data),
+            started_on=form.support_started_on.data),
+            "Demande acceptée : le projet est en cours.")
+        if error is None:
+            return redirect(url_for("projects.show", project_id=project.id))
+        return _render_project(project, error.status, accept=form)
     return _render_project(project, 422, accept=form)
 
 
@@ -168,18 +161,14 @@ def change_status(project_id: int):
     form = StatusForm(prefix="status")
     form.status.choices = [SelectChoice(s, STATUS_LABELS[s]) for s in STATUSES]
     if form.validate_on_submit():
-        try:
-            services.change_project(current_user, project, status=form.status.data,
-                                    support_started_on=form.support_started_on.data,
-                                    support_ended_on=form.support_ended_on.data,
-                                    dates_given=(project.status != "requested", True))
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-            return _render_project(project, error.status, status_form=form)
-        db.session.commit()
-        flash("Projet mis à jour.", "success")
-        return redirect(url_for("projects.show", project_id=project.id))
+        error = commit_or_show(form, lambda: services.change_project(
+            current_user, project, status=form.status.data,
+            support_started_on=form.support_started_on.data,
+            support_ended_on=form.support_ended_on.data,
+            dates_given=(project.status != "requested", True)), "Projet mis à jour.")
+        if error is None:
+            return redirect(url_for("projects.show", project_id=project.id))
+        return _render_project(project, error.status, status_form=form)
     return _render_project(project, 422, status_form=form)
 
 
@@ -190,17 +179,13 @@ def update_record(project_id: int):
     project = services.get_project(current_user, project_id)
     form = RecordForm(prefix="record")
     if form.validate_on_submit():
-        try:
-            services.update_record(current_user, project, methods=form.methods.data,
-                                   deliverables=form.deliverables.data or "",
-                                   rollout_candidate=form.rollout_candidate.data,
-                                   rollout_scope=form.rollout_scope.data or None,
-                                   days_saved=form.days_saved.data)
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-            return _render_project(project, error.status, record=form)
-        db.session.commit()
-        flash("Fiche du projet enregistrée.", "success")
-        return redirect(url_for("projects.show", project_id=project.id))
+        error = commit_or_show(form, lambda: services.update_record(
+            current_user, project, methods=form.methods.data,
+            deliverables=form.deliverables.data or "",
+            rollout_candidate=form.rollout_candidate.data,
+            rollout_scope=form.rollout_scope.data or None,
+            days_saved=form.days_saved.data), "Fiche du projet enregistrée.")
+        if error is None:
+            return redirect(url_for("projects.show", project_id=project.id))
+        return _render_project(project, error.status, record=form)
     return _render_project(project, 422, record=form)
