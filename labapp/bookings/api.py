@@ -195,3 +195,7 @@ register_paths({
                                       "description": "approved : réservation directe (équipe)"},
                        }},
 })
+
+
+# The other routes of this blueprint (series, free slots, conflicts).
+from labapp.bookings import api_series  # noqa: E402, F401

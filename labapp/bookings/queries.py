@@ -12,9 +12,9 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
 from labapp.auth.models import User
-from labapp.bookings.models import STATUSES, Booking, BookingOccupancy, Space
+from labapp.bookings.models import STATUSES, Booking, BookingOccupancy, Site, Space
 from labapp.bookings.rules import free_gaps, occupied_range
-from labapp.bookings.site_services import closed_days, default_site, opening_windows
+from labapp.bookings.site_services import closed_days, default_site, get_space, opening_windows
 from labapp.db_types import utcnow
 from labapp.errors import ValidationFailed
 from labapp.extensions import db
@@ -79,8 +79,10 @@ class SpaceSlots:
 
 
 def free_slots(first: date, last: date, duration_minutes: int, attendees: int,
-               space_id: int | None = None, now: datetime | None = None) -> list[SpaceSlots]:
-    """Free slots per active space with room for `attendees`, over Paris dates [first, last].
+               space_id: int | None = None, now: datetime | None = None,
+               site_id: int | None = None) -> list[SpaceSlots]:
+    """Free slots per active space with room for `attendees`, over Paris dates [first, last],
+    on one site: the space's (`space_id`), `site_id`, or by default the lab (the first site).
 
     A slot is a maximal interval inside the opening hours of an open day (no
     closure or holiday), not in the past, where a booking of `duration_minutes`
@@ -99,7 +101,14 @@ def free_slots(first: date, last: date, duration_minutes: int, attendees: int,
     if errors:
         raise ValidationFailed(next(iter(errors.values()))[0], errors)
     now = now or utcnow()
-    site = default_site()
+    if space_id is not None:
+        site = get_space(space_id).site
+    elif site_id is not None:
+        site = db.session.get(Site, site_id) if isinstance(site_id, int) else None
+        if site is None:
+            raise ValidationFailed.on("site_id", "Ce site n'existe pas.")
+    else:
+        site = default_site()
     spaces = [s for s in site.spaces if s.active and s.capacity >= attendees
               and (space_id is None or s.id == space_id)]
     windows = opening_windows(site)

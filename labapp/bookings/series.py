@@ -17,7 +17,13 @@ from sqlalchemy import select
 from labapp.auth.models import User
 from labapp.bookings import notifications
 from labapp.bookings.models import Booking
-from labapp.bookings.rules import MAX_OCCURRENCES, occurrence_bounds, recurrence_days
+from labapp.bookings.rules import (
+    MAX_OCCURRENCES,
+    occurrence_bounds,
+    paris_day_of,
+    paris_wall_times,
+    recurrence_days,
+)
 from labapp.bookings.services import (
     _locked,
     book_directly,
@@ -29,7 +35,7 @@ from labapp.bookings.services import (
 )
 from labapp.bookings.site_services import get_space
 from labapp.db_types import utcnow
-from labapp.errors import Conflict, DomainError, Forbidden, ValidationFailed
+from labapp.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from labapp.extensions import db
 from labapp.timeutil import InvalidLocalTime
 
@@ -61,6 +67,16 @@ def series_days(first_day: date, until: date, frequency: str, interval: int = 1,
         raise ValidationFailed.on(
             "until", f"Une série compte au plus {MAX_OCCURRENCES} dates : rapprochez la date de fin."
         ) from None
+
+
+def first_occurrence(start: datetime, end: datetime) -> tuple[date, time, time]:
+    """The first occurrence [start, end) as its Paris date and wall-clock times, which every
+    other date repeats; 422 on `end` unless it ends after it starts on the same Paris day."""
+    if end <= start:
+        raise ValidationFailed.on("end", "La fin doit être après le début.")
+    if paris_day_of(start, end) is None:
+        raise ValidationFailed.on("end", "Chaque date d'une série tient dans une seule journée.")
+    return paris_wall_times(start, end)
 
 
 def preview_series(space_id: int, first_day: date, start_time: time, end_time: time, until: date,
@@ -98,6 +114,19 @@ def book_series(actor: User, space_id: int, first_day: date, start_time: time, e
     `until`, or 409 for overlaps) unless `skip_unavailable`, which books the others.
     The team is told once for the whole series.
     """
+    return book_series_detailed(
+        actor, space_id, first_day, start_time, end_time, until, frequency, title, attendees,
+        purpose, interval, weekdays, project_id, needs, comment, direct=direct,
+        skip_unavailable=skip_unavailable)[0]
+
+
+def book_series_detailed(actor: User, space_id: int, first_day: date, start_time: time,
+                         end_time: time, until: date, frequency: str, title: str, attendees: int,
+                         purpose: str = "autre", interval: int = 1, weekdays: list[int] | None = None,
+                         project_id: int | None = None, needs: str | None = None,
+                         comment: str | None = None, *, direct: bool = False,
+                         skip_unavailable: bool = False) -> tuple[list[Booking], list[Occurrence]]:
+    """`book_series`, also returning the dates left out (with their problem)."""
     occurrences = preview_series(space_id, first_day, start_time, end_time, until, frequency,
                                  attendees, interval, weekdays)
     blocked = [o for o in occurrences if o.problem]
@@ -121,7 +150,7 @@ def book_series(actor: User, space_id: int, first_day: date, start_time: time, e
                                             series_id=series_id, notify=False))
     if not direct:
         notifications.new_request(bookings[0], occurrences=len(bookings))
-    return bookings
+    return bookings, blocked
 
 
 def cancel_series(actor: User, booking_id: int, reason: str | None = None,
@@ -155,3 +184,35 @@ def cancel_series(actor: User, booking_id: int, reason: str | None = None,
     if booking.requested_by_id != actor.id and cancelled:
         notifications.decided(cancelled[0])
     return cancelled
+
+
+def series_bookings(actor: User, series_id: str) -> list[Booking]:
+    """The occurrences of a series `actor` may see (team: all; an agent: their own), by date;
+    404 when there is none."""
+    query = select(Booking).where(Booking.series_id == series_id)
+    if not actor.is_team:
+        query = query.where(Booking.requested_by_id == actor.id)
+    bookings = list(db.session.scalars(query.order_by(Booking.start_at, Booking.id)))
+    if not bookings:
+        raise NotFound("Série introuvable.")
+    return bookings
+
+
+def cancel_rest_of_series(actor: User, series_id: str, reason: str | None = None,
+                          from_booking_id: int | None = None) -> list[Booking]:
+    """Cancel the rest of a series: from the occurrence `from_booking_id`, or by default from
+    the next occurrence still to come (pending or approved). Same rights as `cancel_series`
+    (the requester before the start, or the team); 409 when nothing is left to cancel."""
+    bookings = series_bookings(actor, series_id)
+    if from_booking_id is not None:
+        first = next((b for b in bookings if b.id == from_booking_id), None)
+        if first is None:
+            raise ValidationFailed.on("from_booking_id",
+                                      "Cette réservation n'appartient pas à la série.")
+    else:
+        now = utcnow()
+        first = next((b for b in bookings
+                      if b.status in ("pending", "approved") and b.start_at > now), None)
+        if first is None:
+            raise Conflict("Il ne reste aucune date à venir à annuler dans cette série.")
+    return cancel_series(actor, first.id, reason, following=True)
