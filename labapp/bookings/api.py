@@ -197,5 +197,5 @@ register_paths({
 })
 
 
-# The other routes of this blueprint (series, free slots, conflicts).
-from labapp.bookings import api_series  # noqa: E402, F401
+# The other routes of this blueprint (series, free slots, conflicts; sites, closures, spaces).
+from labapp.bookings import api_series, api_sites  # noqa: E402, F401

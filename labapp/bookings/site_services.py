@@ -50,6 +50,25 @@ def get_site(site_id: int) -> Site:
     return site
 
 
+def list_sites() -> list[Site]:
+    """Every site, the lab (the first site) first."""
+    return list(db.session.scalars(select(Site).order_by(Site.id)))
+
+
+def list_closures(site_id: int | None = None, first: date | None = None,
+                  last: date | None = None) -> list[Closure]:
+    """Closures (of one site, overlapping the Paris dates [first, last] when given),
+    latest first."""
+    query = select(Closure).order_by(Closure.start_date.desc(), Closure.id.desc())
+    if site_id is not None:
+        query = query.where(Closure.site_id == site_id)
+    if first is not None:
+        query = query.where(Closure.end_date >= first)
+    if last is not None:
+        query = query.where(Closure.start_date <= last)
+    return list(db.session.scalars(query))
+
+
 def list_spaces(include_inactive: bool = False) -> list[Space]:
     """Bookable entries, the whole lab first, then zones by name."""
     query = select(Space).order_by(Space.site_id, Space.whole.desc(), Space.name)
@@ -142,10 +161,11 @@ def add_closure(actor: User, site_id: int, start_date: date, end_date: date, lab
     return closure
 
 
-def delete_closure(actor: User, closure_id: int) -> None:
+def delete_closure(actor: User, closure_id: int, site_id: int | None = None) -> None:
+    """Remove a closure (of `site_id` when given: another site's closure is not found)."""
     require_team(actor)
     closure = db.session.get(Closure, closure_id)
-    if closure is None:
+    if closure is None or (site_id is not None and closure.site_id != site_id):
         raise NotFound("Fermeture introuvable.")
     db.session.delete(closure)
     db.session.flush()
