@@ -172,3 +172,46 @@ def test_pending_page_conflicts_match_the_services_in_constant_queries(client, l
         html = client.get("/reservations/demandes").get_data(as_text=True)
     assert many.count == few.count
     assert "Conflit" in html
+
+
+def test_live_preview_route_answers_like_the_api_for_the_signed_in_user(client, login, create_user,
+                                                                        lab, create_booking, api):
+    day = future_day()
+    create_booking(space=lab.plenary, day=day, start="10:00", end="12:00", status="approved",
+                   title="Entretiens confidentiels")
+    agent = create_user()
+    query = f"space_id={lab.whole.id}&start={day}T11:00&end={day}T13:00&attendees=5"
+    assert client.get(f"/reservations/disponibilite?{query}").status_code == 302  # not signed in
+    login(agent)
+    response = client.get(f"/reservations/disponibilite?{query}")
+    assert response.status_code == 200 and response.mimetype == "application/json"
+    body = response.get_json()
+    assert body == api(agent).get(f"/bookings/conflicts?{query}").get_json()
+    assert body["available"] is False and body["conflicts"][0]["title"] == "Occupé"
+    assert "Entretiens confidentiels" not in response.get_data(as_text=True)
+    assert body["details"] == ["Déjà réservé — Espace plénier, 10 h 00 – 12 h 00 : Occupé"]
+    malformed = client.get(f"/reservations/disponibilite?space_id={lab.drh.id}&start=demain")
+    assert malformed.status_code == 422 and malformed.mimetype == "application/problem+json"
+    assert set(malformed.get_json()["errors"]) == {"start", "end"}
+
+
+def test_request_form_loads_the_preview_script_and_still_checks_on_the_server(client, login, create_user,
+                                                                              lab, create_booking):
+    import re
+
+    login(create_user())
+    page = client.get("/reservations/demande")
+    html = page.get_data(as_text=True)
+    assert 'data-conflict-url="/reservations/disponibilite"' in html
+    assert re.search(r'<div id="apercu-disponibilite" aria-live="polite"[^>]*></div>', html)
+    nonce = re.search(r"'nonce-([^']+)'", page.headers["Content-Security-Policy"]).group(1)
+    assert f'<script src="/static/js/booking-preview.js" nonce="{nonce}" defer></script>' in html
+    with client.get("/static/js/booking-preview.js") as script:
+        assert script.status_code == 200 and "apercu-disponibilite" in script.get_data(as_text=True)
+
+    # Without JavaScript, sending a conflicting request is refused on the server (409).
+    create_booking(space=lab.whole, start="15:00", end="17:00", status="approved")
+    refused = client.post("/reservations/demande", data=_form(lab))
+    assert refused.status_code == 409
+    assert "Ce créneau est déjà réservé" in refused.get_data(as_text=True)
+    assert db.session.scalar(select(Booking).where(Booking.title == "Codéveloppement RH")) is None

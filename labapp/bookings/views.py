@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
 import labapp.bookings.admin_views  # noqa: F401  (registers its routes)
 import labapp.bookings.calendar_views  # noqa: F401  (registers its routes)
 import labapp.bookings.demo  # noqa: F401  (registers the demo seeders)
-from labapp.bookings import queries, series, services, site_services
+from labapp.api.payload import Payload
+from labapp.api.problems import problem
+from labapp.bookings import api_series, queries, series, services, site_services
 from labapp.bookings.blueprint import bp
 from labapp.bookings.forms import BookingRequestForm, CancelForm, DecisionForm
 from labapp.bookings.models import Booking
@@ -57,9 +59,20 @@ def new():
         except DomainError as error:
             db.session.rollback()
             show_domain_error(form, error)
-            return render_template("bookings/new.html", form=form, preview=preview), 422
+            return render_template("bookings/new.html", form=form, preview=preview), error.status
     status = 422 if form.errors else 200
     return render_template("bookings/new.html", form=form, preview=preview), status
+
+
+@bp.get("/disponibilite")
+def check_slot():
+    """The conflict check of the API for the signed-in user (session cookie), for the live
+    preview of the request form: JSON, problem+json for malformed parameters."""
+    try:
+        check = api_series.read_slot_check(current_user, Payload.query())
+    except DomainError as error:
+        return problem(error.status, error.message, error.errors)
+    return jsonify(api_series.slot_check_json(check))
 
 
 def _bounds(form):
