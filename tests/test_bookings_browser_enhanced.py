@@ -63,3 +63,70 @@ def test_conflicts_show_while_filling_the_form(live_server, page, create_user, l
         expect(region).to_contain_text("Pour une série")
     assert errors == []
     assert db.session.scalar(select(func.count()).select_from(Booking)) == before
+
+
+def test_week_calendar_arrow_keys_move_between_cells(live_server, page, create_user, lab, create_booking):
+    from datetime import timedelta
+
+    from playwright.sync_api import expect
+
+    agent = create_user("agent")
+    day = future_day()
+    monday, friday = day - timedelta(days=day.weekday()), day + timedelta(days=4 - day.weekday())
+    create_booking(space=lab.drh, day=day, start="10:00", end="11:00", status="approved", by=agent,
+                   title="Atelier clavier")
+    email = agent.email
+    errors = _errors(page)
+
+    def active():
+        return page.evaluate("[document.activeElement.tagName, document.activeElement.dataset.day,"
+                             " document.activeElement.dataset.hour]")
+
+    def press(*keys):
+        for key in keys:
+            page.keyboard.press(key)
+
+    with live_server() as base:
+        browser_login(page, base, email)
+        page.goto(f"{base}/reservations/?vue=semaine&date={day.isoformat()}")
+        expect(page.locator("#aide-clavier")).to_be_visible()
+        assert page.locator("table td[tabindex='0']").count() == 1
+        page.locator(".fr-table__container").focus()
+        press("Tab")  # the table is one tab stop: its current cell
+        assert active() == ["TD", monday.isoformat(), "8"]
+        press("ArrowRight")
+        assert active() == ["TD", (monday + timedelta(days=1)).isoformat(), "8"]
+        press("ArrowDown")
+        assert active() == ["TD", (monday + timedelta(days=1)).isoformat(), "9"]
+        press("ArrowLeft", "ArrowLeft")  # stops at the first column
+        assert active() == ["TD", monday.isoformat(), "9"]
+        press("ArrowUp", "ArrowUp")
+        assert active() == ["TD", monday.isoformat(), "8"]
+        press("End")
+        assert active() == ["TD", friday.isoformat(), "8"]
+        press("Control+End")
+        assert active() == ["TD", friday.isoformat(), "19"]
+        press("Home")
+        assert active() == ["TD", monday.isoformat(), "19"]
+        press("Control+Home")
+        assert active() == ["TD", monday.isoformat(), "8"]
+
+        # Roving tabindex: only the current cell is in the tab order.
+        press("ArrowRight", "ArrowDown")
+        current = page.locator("table td[tabindex='0']")
+        assert current.count() == 1
+        assert [current.get_attribute("data-day"), current.get_attribute("data-hour")] == [
+            (monday + timedelta(days=1)).isoformat(), "9"]
+
+        # From a booking's link inside a cell, the arrows go on to the neighbouring cells.
+        page.get_by_role("link", name="Atelier clavier").focus()
+        press("ArrowDown")
+        assert active() == ["TD", day.isoformat(), "11"]
+        press("Tab")  # out of the table (no link in the later cells)...
+        assert page.evaluate("document.activeElement.closest('table') === null")
+        press("Shift+Tab")  # ...and back onto the same cell
+        assert active() == ["TD", day.isoformat(), "11"]
+
+        violations = axe_violations(page)
+        assert violations == [], "week calendar:\n" + _describe(violations)
+    assert errors == []
