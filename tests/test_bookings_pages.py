@@ -215,3 +215,49 @@ def test_request_form_loads_the_preview_script_and_still_checks_on_the_server(cl
     assert refused.status_code == 409
     assert "Ce créneau est déjà réservé" in refused.get_data(as_text=True)
     assert db.session.scalar(select(Booking).where(Booking.title == "Codéveloppement RH")) is None
+
+
+def test_settings_pages_work_on_the_site_named_in_the_url(client, login, create_user, lab):
+    from labapp.bookings.models import Site
+    from labapp.bookings.site_services import create_site
+
+    other = create_site("Lab territorial de Lyon", "Préfecture du Rhône")
+    db.session.commit()
+    lab_id, other_id = lab.site.id, other.id
+    base = f"/reservations/sites/{other_id}/reglages"
+    login(create_user())
+    assert client.get(base).status_code == 403
+    login(create_user("team"))
+    html = client.get(base).get_data(as_text=True)
+    assert "Lab territorial de Lyon" in html and "Préfecture du Rhône" in html
+    assert f'href="/reservations/sites/{lab_id}/reglages"' in html  # the other site is one click away
+    for action in ("horaires", "regles", "fermetures"):
+        assert f'action="{base}/{action}"' in html
+    assert client.get("/reservations/sites/999/reglages").status_code == 404
+
+    moved = client.post(f"{base}/horaires", data={"opens_2": "10:00", "closes_2": "16:00"})
+    assert moved.status_code == 302 and moved.headers["Location"].endswith(base)
+    client.post(f"{base}/regles", data={"buffer_minutes": "30", "min_duration_minutes": "30",
+                                        "max_duration_minutes": "240", "horizon_days": "60"})
+    day = future_day()
+    client.post(f"{base}/fermetures", data={"start_date": day.isoformat(), "end_date": day.isoformat(),
+                                            "label": "Fermeture préfecture"})
+    invalid = client.post(f"{base}/regles", data={"buffer_minutes": "500", "min_duration_minutes": "30",
+                                                   "max_duration_minutes": "240", "horizon_days": "60"})
+    assert invalid.status_code == 422 and "Lab territorial de Lyon" in invalid.get_data(as_text=True)
+
+    db.session.expire_all()
+    lyon, beauvau = db.session.get(Site, other_id), db.session.get(Site, lab_id)
+    assert [(h.weekday, f"{h.opens_at:%H:%M}") for h in lyon.opening_hours] == [(2, "10:00")]
+    assert (lyon.buffer_minutes, lyon.max_duration_minutes, lyon.horizon_days) == (30, 240, 60)
+    assert len(beauvau.opening_hours) == 5
+    assert (beauvau.buffer_minutes, beauvau.max_duration_minutes, beauvau.horizon_days) == (0, 720, 365)
+    closure = db.session.scalar(select(Closure))
+    assert closure.site_id == other_id
+    assert "Fermeture préfecture" in client.get(base).get_data(as_text=True)
+    assert "Fermeture préfecture" not in client.get("/reservations/reglages").get_data(as_text=True)
+
+    wrong_site = f"/reservations/sites/{lab_id}/reglages/fermetures/{closure.id}/suppression"
+    assert client.post(wrong_site).status_code == 404
+    assert client.post(f"{base}/fermetures/{closure.id}/suppression").status_code == 302
+    assert db.session.scalar(select(Closure)) is None

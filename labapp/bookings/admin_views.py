@@ -6,41 +6,55 @@ from datetime import time
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from labapp.bookings import site_services
 from labapp.bookings.blueprint import bp
 from labapp.bookings.forms import ClosureForm, RulesForm, SpaceForm
-from labapp.bookings.models import WEEKDAY_LABELS, Closure, Space
+from labapp.bookings.models import WEEKDAY_LABELS, Site, Space
 from labapp.errors import DomainError, ValidationFailed
 from labapp.extensions import db
 from labapp.forms_util import commit_or_show, show_domain_error
 
 
+def _site(site_id: int | None) -> Site:
+    """The site named in the URL (404 if unknown), or the lab (the first site) for the
+    short URLs without one. Team only."""
+    if not current_user.is_team:
+        abort(403)
+    if site_id is None:
+        return site_services.default_site()
+    site = db.session.get(Site, site_id)
+    if site is None:
+        abort(404)
+    return site
+
+
 def _settings_page(site, rules_form=None, closure_form=None, status=200):
-    closures = db.session.scalars(select(Closure).where(Closure.site_id == site.id)
-                                  .order_by(Closure.start_date.desc())).all()
+    closures = site_services.list_closures(site.id)
     hours = {h.weekday: h for h in site.opening_hours}
     return render_template(
-        "bookings/settings.html", site=site, closures=closures, hours=hours, weekdays=WEEKDAY_LABELS,
+        "bookings/settings.html", site=site, sites=site_services.list_sites(), closures=closures,
+        hours=hours, weekdays=WEEKDAY_LABELS,
         rules_form=rules_form or RulesForm(obj=site, formdata=None),
         closure_form=closure_form or ClosureForm(formdata=None)), status
 
 
-@bp.get("/reglages")
-def settings():
-    """Team: opening hours, buffer, durations, horizon and closures of the lab."""
-    if not current_user.is_team:
-        abort(403)
-    return _settings_page(site_services.default_site())
+def _back(site):
+    return redirect(url_for("bookings.settings", site_id=site.id))
 
 
-@bp.post("/reglages/horaires")
-def save_hours():
+@bp.get("/reglages", defaults={"site_id": None})
+@bp.get("/sites/<int:site_id>/reglages")
+def settings(site_id: int | None):
+    """Team: opening hours, buffer, durations, horizon and closures of a site (the lab by default)."""
+    return _settings_page(_site(site_id))
+
+
+@bp.post("/reglages/horaires", defaults={"site_id": None})
+@bp.post("/sites/<int:site_id>/reglages/horaires")
+def save_hours(site_id: int | None):
     """Team: opening hours per weekday (both times empty = closed that day)."""
-    if not current_user.is_team:
-        abort(403)
-    site = site_services.default_site()
+    site = _site(site_id)
     hours: dict[int, tuple[time, time] | None] = {}
     try:
         for weekday, label in enumerate(WEEKDAY_LABELS):
@@ -60,51 +74,51 @@ def save_hours():
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "error")
-    return redirect(url_for("bookings.settings"))
+    return _back(site)
 
 
-@bp.post("/reglages/regles")
-def save_rules():
+@bp.post("/reglages/regles", defaults={"site_id": None})
+@bp.post("/sites/<int:site_id>/reglages/regles")
+def save_rules(site_id: int | None):
     """Team: buffer, minimum and maximum duration, horizon."""
-    if not current_user.is_team:
-        abort(403)
-    site = site_services.default_site()
+    site = _site(site_id)
     form = RulesForm()
     if form.validate_on_submit():
         if commit_or_show(form, lambda: site_services.set_booking_rules(
                 current_user, site.id, form.buffer_minutes.data, form.min_duration_minutes.data,
                 form.max_duration_minutes.data, form.horizon_days.data),
                 "Règles de réservation enregistrées.") is None:
-            return redirect(url_for("bookings.settings"))
+            return _back(site)
     return _settings_page(site, rules_form=form, status=422)
 
 
-@bp.post("/reglages/fermetures")
-def add_closure():
-    """Team: close the lab on a range of dates."""
-    if not current_user.is_team:
-        abort(403)
-    site = site_services.default_site()
+@bp.post("/reglages/fermetures", defaults={"site_id": None})
+@bp.post("/sites/<int:site_id>/reglages/fermetures")
+def add_closure(site_id: int | None):
+    """Team: close a site on a range of dates."""
+    site = _site(site_id)
     form = ClosureForm()
     if form.validate_on_submit():
         if commit_or_show(form, lambda: site_services.add_closure(
                 current_user, site.id, form.start_date.data, form.end_date.data, form.label.data),
                 "Fermeture enregistrée.") is None:
-            return redirect(url_for("bookings.settings"))
+            return _back(site)
     return _settings_page(site, closure_form=form, status=422)
 
 
-@bp.post("/reglages/fermetures/<int:closure_id>/suppression")
-def delete_closure(closure_id: int):
-    """Team: remove a closure."""
+@bp.post("/reglages/fermetures/<int:closure_id>/suppression", defaults={"site_id": None})
+@bp.post("/sites/<int:site_id>/reglages/fermetures/<int:closure_id>/suppression")
+def delete_closure(closure_id: int, site_id: int | None):
+    """Team: remove a closure of the site (another site's closure is not found)."""
+    site = _site(site_id)
     try:
-        site_services.delete_closure(current_user, closure_id)
+        site_services.delete_closure(current_user, closure_id, site.id)
         db.session.commit()
         flash("Fermeture supprimée.", "success")
     except DomainError as error:
         db.session.rollback()
         abort(error.status)
-    return redirect(url_for("bookings.settings"))
+    return _back(site)
 
 
 @bp.get("/espaces")
