@@ -261,3 +261,48 @@ def test_settings_pages_work_on_the_site_named_in_the_url(client, login, create_
     assert client.post(wrong_site).status_code == 404
     assert client.post(f"{base}/fermetures/{closure.id}/suppression").status_code == 302
     assert db.session.scalar(select(Closure)) is None
+
+
+def test_pending_list_is_paginated_with_conflicts_across_pages_in_constant_queries(
+        client, login, create_user, lab, create_booking, monkeypatch):
+    from labapp.bookings import services, views
+
+    monkeypatch.setattr(views, "PENDING_PER_PAGE", 3)
+    day, other_day = future_day(), future_day(1)
+    taken = create_booking(space=lab.drh, day=other_day, start="09:00", end="10:00")
+    create_booking(space=lab.whole, day=other_day, start="09:30", end="11:00", title="Lab entier bloqué")
+    services.approve_booking(create_user("team"), taken.id, refuse_overlapping=False)
+    db.session.commit()
+    create_booking(space=lab.plenary, day=day, start="08:00", end="12:00", title="Demande du matin")
+    login(create_user("team"))
+    ids = {name: getattr(lab, name).id for name in ("whole", "drh", "incubator")}
+    db.session.remove()
+    with count_queries() as few:
+        html = client.get("/reservations/demandes").get_data(as_text=True)
+    assert "2 demande(s) en attente." in html and "Conflit" in html and "fr-pagination" not in html
+
+    whole, drh, incubator = (db.session.get(Space, ids[n]) for n in ("whole", "drh", "incubator"))
+    create_booking(space=drh, day=day, start="09:00", end="10:00", title="Point RH")
+    create_booking(space=incubator, day=day, start="10:00", end="11:00", title="Point incubateur")
+    create_booking(space=whole, day=day, start="11:00", end="12:00", title="Lab entier en fin de matinée")
+    for n in range(2, 9):
+        create_booking(space=incubator, day=future_day(n), start="14:00", end="15:00", title=f"Suivi {n}")
+    db.session.remove()
+    with count_queries() as first_page:
+        first = client.get("/reservations/demandes").get_data(as_text=True)
+    with count_queries() as second_page:
+        second = client.get("/reservations/demandes?page=2").get_data(as_text=True)
+    assert first_page.count == second_page.count == few.count, "\n".join(second_page.statements)
+
+    assert "12 demande(s) en attente — page 1 sur 4." in first
+    assert 'class="fr-pagination' in first and 'href="/reservations/demandes?page=2"' in first
+    assert [t in first for t in ("Demande du matin", "Point RH", "Point incubateur",
+                                 "Lab entier bloqué")] == [True, True, True, False]
+    # Page 1's request is warned about page 2's overlapping request, and the other way round.
+    card = first.split("Demande du matin")[1].split("fr-card__title")[0]
+    assert "1 autre(s) demande(s) seront refusées" in card and "Lab entier en fin de matinée" in card
+    card = second.split("Lab entier en fin de matinée</a>")[1].split("fr-card__title")[0]
+    assert "Demande du matin" in card
+    card = second.split("Lab entier bloqué</a>")[1].split("fr-card__title")[0]
+    assert "Conflit" in card and 'value="approve"' not in card
+    assert 'name="page" value="2"' in second

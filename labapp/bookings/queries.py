@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from labapp.auth.models import User
 from labapp.bookings.models import STATUSES, Booking, BookingOccupancy, Site, Space
@@ -52,13 +53,18 @@ def list_bookings(actor: User, start=None, end=None, space_id=None, status=None,
     return list(db.session.scalars(query))
 
 
+def pending_requests_query() -> Select:
+    """Pending requests not yet over, soonest first, with what is needed to show their
+    conflicts (space, site, requester); to paginate."""
+    return (select(Booking).where(Booking.status == "pending", Booking.end_at > utcnow())
+            .order_by(Booking.start_at, Booking.id)
+            .options(selectinload(Booking.space).selectinload(Space.site),
+                     selectinload(Booking.requested_by)))
+
+
 def pending_requests() -> list[Booking]:
-    """Pending requests, soonest first, with what is needed to show their conflicts."""
-    return list(db.session.scalars(
-        select(Booking).where(Booking.status == "pending", Booking.end_at > utcnow())
-        .order_by(Booking.start_at, Booking.id)
-        .options(selectinload(Booking.space).selectinload(Space.site),
-                 selectinload(Booking.requested_by))))
+    """Every pending request of `pending_requests_query`."""
+    return list(db.session.scalars(pending_requests_query()))
 
 
 def calendar_bookings(start: datetime, end: datetime) -> list[Booking]:
@@ -150,8 +156,9 @@ def _next_quarter(moment: datetime) -> datetime:
 def pending_with_conflicts(requests: list[Booking]) -> list[dict]:
     """For the team's pending page: each request with the approved bookings it conflicts
     with and the other pending requests its approval would refuse — the same answers
-    as `services.find_conflicts` and `services.overlapping_pending`, in a constant
-    number of queries (one for the sites' spaces, one for the occupancies in range)."""
+    as `services.find_conflicts` and `services.overlapping_pending`, whether or not those
+    other requests are among `requests` (a page of them), in a constant number of queries
+    (the sites' spaces, the occupancies in range, the pending requests in range)."""
     if not requests:
         return []
     site_ids = {b.space.site_id for b in requests}
@@ -176,8 +183,17 @@ def pending_with_conflicts(requests: list[Booking]) -> list[dict]:
         .join(Booking, BookingOccupancy.booking_id == Booking.id)
         .where(BookingOccupancy.unit_id.in_([s.id for s in spaces]),
                BookingOccupancy.start_at < high, BookingOccupancy.end_at > low)
-        .options(selectinload(Booking.space))
     ).all()
+    candidates = db.session.scalars(
+        select(Booking).where(Booking.status == "pending",
+                              Booking.space_id.in_([s.id for s in spaces]),
+                              Booking.start_at < high, Booking.end_at > low)
+    ).all()
+    # The other bookings shown get their space from the spaces read above (no query each).
+    space_by_id = {s.id: s for s in spaces}
+    for other in [*candidates, *(b for _, b in occupancies)]:
+        if other.space_id in space_by_id:
+            set_committed_value(other, "space", space_by_id[other.space_id])
     rows = []
     for booking in requests:
         buffer = timedelta(minutes=booking.space.site.buffer_minutes)
@@ -191,7 +207,7 @@ def pending_with_conflicts(requests: list[Booking]) -> list[dict]:
         }
         near = related(booking.space)
         overlapping = [
-            other for other in requests
+            other for other in candidates
             if other.id != booking.id and other.space_id in near
             and other.start_at < booking.end_at + buffer and other.end_at > booking.start_at - buffer
         ]

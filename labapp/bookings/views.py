@@ -145,12 +145,19 @@ def mine():
                            cancel_form=CancelForm(formdata=None), now=utcnow())
 
 
+PENDING_PER_PAGE = 20
+
+
 @bp.get("/demandes")
 def pending():
-    """Demandes à traiter (team): pending requests with their conflicts highlighted."""
+    """Demandes à traiter (team): pending requests, soonest first and 20 per page, with their
+    conflicts highlighted (also against requests on other pages)."""
     _team_only()
-    rows = queries.pending_with_conflicts(queries.pending_requests())
-    return render_template("bookings/pending.html", rows=rows, form=DecisionForm(formdata=None))
+    page = paginate(queries.pending_requests_query(), request.args.get("page", 1, type=int),
+                    per_page=PENDING_PER_PAGE)
+    rows = queries.pending_with_conflicts(page.items)
+    return render_template("bookings/pending.html", rows=rows, pagination=page,
+                           form=DecisionForm(formdata=None))
 
 
 @bp.post("/<int:booking_id>/decision")
@@ -173,7 +180,9 @@ def decide(booking_id: int):
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "error")
-    return redirect(url_for("bookings.pending"))
+    page = request.form.get("page", type=int)
+    return redirect(url_for("bookings.pending", page=page) if page and page > 1
+                    else url_for("bookings.pending"))
 
 
 @bp.get("/<int:booking_id>")
