@@ -7,10 +7,9 @@ from flask_login import current_user, login_required
 
 from labapp.errors import DomainError
 from labapp.extensions import db
-from labapp.forms_util import commit_or_show
 from labapp.projects import contacts, journal, links, services
 from labapp.projects.forms import ContactForm, JournalForm, LinkForm, RemoveContactForm, UnlinkForm
-from labapp.projects.views import render_project, set_journal_choices
+from labapp.projects.views import render_project, set_journal_choices, submit_project_form
 
 bp = Blueprint("project_activity", __name__, url_prefix="/projets")
 LINKED_MESSAGES = {"duplicate": "Projet marqué comme doublon.",
@@ -27,15 +26,9 @@ def link(project_id: int):
     """Team: mark the project a duplicate of, or pooled with, another project."""
     project = services.get_project(current_user, project_id)
     form = LinkForm(prefix="link")
-    if form.validate_on_submit():
-        kind = form.kind.data
-        error = commit_or_show(form, lambda: links.link_project(
-            current_user, project, form.target_id.data, kind),
-            LINKED_MESSAGES.get(kind, "Lien enregistré."))
-        if error is None:
-            return _back(project)
-        return render_project(project, error.status, link=form)
-    return render_project(project, 422, link=form)
+    return submit_project_form(project, form, "link", lambda: links.link_project(
+        current_user, project, form.target_id.data, form.kind.data),
+        LINKED_MESSAGES.get(form.kind.data, "Lien enregistré."))
 
 
 @bp.post("/<int:project_id>/liens/retirer")
@@ -66,15 +59,10 @@ def add_journal_entry(project_id: int):
     form = JournalForm(prefix="journal")
     if current_user.is_team:
         set_journal_choices(form, project)
-    if form.validate_on_submit():
-        error = commit_or_show(form, lambda: journal.add_journal_entry(
-            current_user, project, form.occurred_on.data, form.kind.data, form.title.data,
-            form.notes.data or "", booking_id=form.booking_id.data,
-            session_id=form.session_id.data), "Activité ajoutée au journal.")
-        if error is None:
-            return _back(project)
-        return render_project(project, error.status, journal=form)
-    return render_project(project, 422, journal=form)
+    return submit_project_form(project, form, "journal", lambda: journal.add_journal_entry(
+        current_user, project, form.occurred_on.data, form.kind.data, form.title.data,
+        form.notes.data or "", booking_id=form.booking_id.data,
+        session_id=form.session_id.data), "Activité ajoutée au journal.")
 
 
 @bp.post("/<int:project_id>/contacts")
@@ -83,14 +71,9 @@ def add_contact(project_id: int):
     """Add a contact (team; the requester while the request awaits qualification)."""
     project = services.get_project(current_user, project_id)
     form = ContactForm(prefix="contact")
-    if form.validate_on_submit():
-        error = commit_or_show(form, lambda: contacts.add_contact(
-            current_user, project, form.name.data, form.email.data, form.role.data or ""),
-            "Contact ajouté.")
-        if error is None:
-            return _back(project)
-        return render_project(project, error.status, contact=form)
-    return render_project(project, 422, contact=form)
+    return submit_project_form(project, form, "contact", lambda: contacts.add_contact(
+        current_user, project, form.name.data, form.email.data, form.role.data or ""),
+        "Contact ajouté.")
 
 
 @bp.post("/<int:project_id>/contacts/retirer")

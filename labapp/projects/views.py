@@ -146,6 +146,20 @@ def set_journal_choices(form: JournalForm, project: Project) -> None:
         for s in sessions_around(project, services.today_paris())]
 
 
+def submit_project_form(project: Project, form, key: str, action, success: str,
+                        category: str = "success"):
+    """The form-action shape of the project page: validate `form`, run the service call
+    `action`, commit and go back to the page; otherwise show the page again with the
+    errors next to the form's fields (422, or the domain error's status). `key` names
+    the form for `render_project`."""
+    if form.validate_on_submit():
+        error = commit_or_show(form, action, success, category)
+        if error is None:
+            return redirect(url_for("projects.show", project_id=project.id))
+        return render_project(project, error.status, **{key: form})
+    return render_project(project, 422, **{key: form})
+
+
 @bp.get("/<int:project_id>")
 @login_required
 def show(project_id: int):
@@ -160,25 +174,15 @@ def qualify(project_id: int):
     project = services.get_project(current_user, project_id)
     if "decline-submit" in request.form:
         form = DeclineForm(prefix="decline")
-        if form.validate_on_submit():
-            error = commit_or_show(form, lambda: services.decline_project(
-                current_user, project, form.decline_reason.data), "Demande déclinée.", "info")
-            if error is None:
-                return redirect(url_for("projects.show", project_id=project.id))
-            return render_project(project, error.status, decline=form)
-        return render_project(project, 422, decline=form)
+        return submit_project_form(project, form, "decline", lambda: services.decline_project(
+            current_user, project, form.decline_reason.data), "Demande déclinée.", "info")
     form = AcceptForm(prefix="accept")
     form.lead_id.choices = _team_choices()
-    if form.validate_on_submit():
-        error = commit_or_show(form, lambda: services.accept_project(
-            current_user, project, form.support_type.data,
-            lead=db.session.get(User, form.lead_id.data),
-            started_on=form.support_started_on.data),
-            "Demande acceptée : le projet est en cours.")
-        if error is None:
-            return redirect(url_for("projects.show", project_id=project.id))
-        return render_project(project, error.status, accept=form)
-    return render_project(project, 422, accept=form)
+    return submit_project_form(project, form, "accept", lambda: services.accept_project(
+        current_user, project, form.support_type.data,
+        lead=db.session.get(User, form.lead_id.data),
+        started_on=form.support_started_on.data),
+        "Demande acceptée : le projet est en cours.")
 
 
 @bp.post("/<int:project_id>/statut")
@@ -188,16 +192,11 @@ def change_status(project_id: int):
     project = services.get_project(current_user, project_id)
     form = StatusForm(prefix="status")
     form.status.choices = [SelectChoice(s, STATUS_LABELS[s]) for s in STATUSES]
-    if form.validate_on_submit():
-        error = commit_or_show(form, lambda: services.change_project(
-            current_user, project, status=form.status.data,
-            support_started_on=form.support_started_on.data,
-            support_ended_on=form.support_ended_on.data,
-            dates_given=(project.status != "requested", True)), "Projet mis à jour.")
-        if error is None:
-            return redirect(url_for("projects.show", project_id=project.id))
-        return render_project(project, error.status, status_form=form)
-    return render_project(project, 422, status_form=form)
+    return submit_project_form(project, form, "status_form", lambda: services.change_project(
+        current_user, project, status=form.status.data,
+        support_started_on=form.support_started_on.data,
+        support_ended_on=form.support_ended_on.data,
+        dates_given=(project.status != "requested", True)), "Projet mis à jour.")
 
 
 @bp.post("/<int:project_id>/fiche")
@@ -206,14 +205,9 @@ def update_record(project_id: int):
     """Team: methods, deliverables, roll-out, days saved."""
     project = services.get_project(current_user, project_id)
     form = RecordForm(prefix="record")
-    if form.validate_on_submit():
-        error = commit_or_show(form, lambda: services.update_record(
-            current_user, project, methods=form.methods.data,
-            deliverables=form.deliverables.data or "",
-            rollout_candidate=form.rollout_candidate.data,
-            rollout_scope=form.rollout_scope.data or None,
-            days_saved=form.days_saved.data), "Fiche du projet enregistrée.")
-        if error is None:
-            return redirect(url_for("projects.show", project_id=project.id))
-        return render_project(project, error.status, record=form)
-    return render_project(project, 422, record=form)
+    return submit_project_form(project, form, "record", lambda: services.update_record(
+        current_user, project, methods=form.methods.data,
+        deliverables=form.deliverables.data or "",
+        rollout_candidate=form.rollout_candidate.data,
+        rollout_scope=form.rollout_scope.data or None,
+        days_saved=form.days_saved.data), "Fiche du projet enregistrée.")
