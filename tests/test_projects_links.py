@@ -113,6 +113,9 @@ def test_api_link_errors_and_unlink(api, pair, create_user):
     assert team.get(f"/projects/{request.id}/links").get_json()["duplicate_of"]["id"] == original.id
     assert team.delete(f"/projects/{request.id}/link/duplicate").get_json()["duplicate_of"] is None
     assert team.delete(f"/projects/{request.id}/link/cousin").status_code == 422
+    paths = team.get("/openapi.json").get_json()["paths"]
+    assert {"/projects/{project_id}/link", "/projects/{project_id}/link/{kind}",
+            "/projects/{project_id}/links"} <= set(paths)
 
 
 def test_api_agents_cannot_link_nor_see_others(api, pair, create_user):
