@@ -84,6 +84,8 @@ def register_blueprints(app: Flask) -> None:
     from labapp.calendar.views import bp as calendar_bp
     from labapp.main.views import bp as main_bp
     from labapp.main.views import pages_bp
+    from labapp.projects.activity_api import bp as project_activity_api_bp
+    from labapp.projects.activity_views import bp as project_activity_bp
     from labapp.projects.api import bp as projects_api_bp
     from labapp.projects.views import bp as projects_bp
     from labapp.surveys.views import bp as surveys_bp
@@ -91,8 +93,9 @@ def register_blueprints(app: Flask) -> None:
     from labapp.trainings.views import bp as trainings_bp
 
     for blueprint in (main_bp, pages_bp, auth_bp, admin_bp, openapi_bp, auth_api_bp,
-                      calendar_bp, calendar_api_bp, projects_api_bp, projects_bp, surveys_bp,
-                      trainings_bp, trainings_api_bp):
+                      calendar_bp, calendar_api_bp, projects_api_bp, projects_bp,
+                      project_activity_bp, project_activity_api_bp, surveys_bp, trainings_bp,
+                      trainings_api_bp):
         app.register_blueprint(blueprint)
 
     from labapp.bookings.api import bp as bookings_api_bp

@@ -19,6 +19,9 @@ def test_demo_projects_cover_every_status_and_are_idempotent(app):
                if p.support_started_on) == 2022
     assert {q.target_kind for q in db.session.scalars(select(Questionnaire))} == {"session", "project"}
     assert db.session.scalar(select(func.count(SurveyResponse.id))) > 0
+    welcome = db.session.scalar(select(Project).where(Project.title.like("Simplifier l'accueil%")))
+    assert [e.kind for e in welcome.journal] == ["restitution", "atelier", "entretien"]
+    assert [c.role for c in welcome.contacts] == ["", "Cheffe du bureau de l'accueil"]
 
 
 def test_similarity_finds_the_demo_near_duplicates(app):

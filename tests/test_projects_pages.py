@@ -52,3 +52,60 @@ def test_missing_title_and_bad_dates_show_french_messages(client, login, create_
         "status-support_ended_on": "2024-04-01", "status-submit": "1"})
     assert response.status_code == 422
     assert "postérieure ou égale au début" in response.get_data(as_text=True)
+
+
+def test_project_page_queries_do_not_grow(client, login, create_user, create_project, create_booking,
+                                          create_session, lab):
+    """Team and requester pages: the same number of SQL statements with one journal entry,
+    contact and link of each way, and with many."""
+    from datetime import date
+
+    from labapp.auth.models import User
+    from labapp.bookings.models import Space
+    from labapp.projects import contacts, journal, links
+    from tests.querycount import count_queries
+
+    team = create_user("team")
+    team_id, space_id = team.id, lab.plenary.id
+    project = create_project(status="in_progress", title="Accueil des usagers")
+    project_id, requester_id = project.id, project.requested_by_id
+    target = create_project(title="Accueil des usagers en sous-préfecture")
+    counter = {"n": 0}
+
+    def grow(times: int) -> None:
+        for _ in range(times):
+            counter["n"] += 1
+            n = counter["n"]
+            booking = create_booking(title=f"Atelier {n}", start=f"{8 + n % 10:02d}:00",
+                                     end=f"{8 + n % 10:02d}:30", project_id=project_id,
+                                     space=db.session.get(Space, space_id))
+            session = create_session(db.session.get(User, team_id), title=f"Session {n}",
+                                     kind="atelier")
+            team, project = db.session.get(User, team_id), db.session.get(Project, project_id)
+            journal.add_journal_entry(team, project, date(2025, 1, n), "atelier", f"Atelier {n}",
+                                      booking_id=booking.id, session_id=session.id)
+            contacts.add_contact(team, project, f"Contact {n}", f"contact{n}@interieur.gouv.fr")
+            for kind in ("duplicate", "pooled"):
+                other = create_project(requester=project.requested_by, title=f"Demande {kind} {n}")
+                links.link_project(team, other, project_id, kind)
+            db.session.commit()
+
+    def measure(user_id) -> list[str]:
+        db.session.remove()  # an empty identity map, as in production
+        with count_queries() as counter_:
+            response = client.get(f"/projets/{project_id}")
+        assert response.status_code == 200
+        return counter_.statements
+
+    links.link_project(team, project, target.id, "duplicate")
+    links.link_project(team, db.session.get(Project, project_id), target.id, "pooled")
+    db.session.commit()
+    grow(1)
+    for user_id in (team_id, requester_id):
+        client.get("/compte/deconnexion")
+        login(db.session.get(User, user_id))
+        measure(user_id)  # warm-up
+        few = measure(user_id)
+        grow(4)
+        many = measure(user_id)
+        assert len(many) == len(few), "\n".join(many)

@@ -1,4 +1,4 @@
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 
@@ -174,17 +174,6 @@ def test_record_rollout_and_days_saved(create_project, create_user):
     db.session.commit()
     assert (project.rollout_scope, project.days_saved, project.deliverables) == (
         "national", Decimal("12.5"), "Guide")
-
-
-def test_journal_and_links(create_project, create_user):
-    team = create_user("team")
-    a, b = create_project(status="in_progress"), create_project()
-    entry = services.add_journal_entry(team, a, date.today() - timedelta(days=1), "atelier", "Atelier 1")
-    assert a.journal == [entry]
-    services.link_project(team, b, a.id, "duplicate")
-    assert b.duplicate_of == a
-    with pytest.raises(ValidationFailed):
-        services.link_project(team, b, b.id, "pooled")
 
 
 def test_normalise_folds_accents_and_stop_words():

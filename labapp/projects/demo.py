@@ -10,7 +10,7 @@ from sqlalchemy import select
 from labapp.auth.services import find_user_by_email
 from labapp.demo import demo_seeder
 from labapp.extensions import db
-from labapp.projects import services
+from labapp.projects import contacts, journal, services
 from labapp.projects.models import Project
 
 # (title, description, keywords, direction, territory, status, support type, start, end,
@@ -63,6 +63,35 @@ DEMO_PROJECTS = [
 ]
 
 
+# Extra contacts (name, e-mail, role) and journal entries (date, kind, title, notes) by title.
+DEMO_CONTACTS = {
+    "Simplifier l'accueil des usagers en préfecture": [
+        ("Claire Dubois", "claire.dubois@interieur.gouv.fr", "Cheffe du bureau de l'accueil")],
+    "Co-développement entre chefs de bureau des étrangers": [
+        ("Yann Le Goff", "yann.le-goff@interieur.gouv.fr", "Directeur métier")],
+}
+DEMO_JOURNAL = {
+    "Simplifier l'accueil des usagers en préfecture": [
+        (date(2022, 3, 15), "entretien", "Entretiens avec les usagers au guichet",
+         "Douze entretiens, trois irritants majeurs : attente, pièces manquantes, orientation."),
+        (date(2022, 5, 10), "atelier", "Atelier de conception du parcours d'accueil", ""),
+        (date(2022, 11, 8), "restitution", "Restitution au corps préfectoral",
+         "Nouveau parcours adopté ; déploiement dans deux autres préfectures étudié."),
+    ],
+    "Co-développement entre chefs de bureau des étrangers": [
+        (date(2024, 2, 6), "reunion", "Lancement avec les préfectures volontaires", ""),
+        (date(2024, 3, 12), "atelier", "Première séance de co-développement", ""),
+    ],
+}
+
+
+def _seed_record(team, project: Project, title: str) -> None:
+    for name, email, role in DEMO_CONTACTS.get(title, []):
+        contacts.add_contact(team, project, name, email, role)
+    for day, kind, entry_title, notes in DEMO_JOURNAL.get(title, []):
+        journal.add_journal_entry(team, project, day, kind, entry_title, notes)
+
+
 @demo_seeder("projects", order=30)
 def seed_projects() -> None:
     team = find_user_by_email("equipe@interieur.gouv.fr")
@@ -84,4 +113,5 @@ def seed_projects() -> None:
                 services.change_project(team, project, status=status, support_ended_on=end,
                                         dates_given=(False, True))
             services.update_record(team, project, methods=methods, days_saved=days)
+        _seed_record(team, project, title)
         db.session.flush()

@@ -7,15 +7,24 @@ from wtforms import (
     BooleanField,
     DateField,
     DecimalField,
+    EmailField,
+    HiddenField,
+    IntegerField,
+    RadioField,
     SelectField,
     SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from labapp.projects.models import METHODS, ROLLOUT_SCOPES, SUPPORT_TYPE_LABELS
+from labapp.projects.models import (
+    JOURNAL_KINDS,
+    METHODS,
+    ROLLOUT_SCOPES,
+    SUPPORT_TYPE_LABELS,
+)
 from labapp.projects.territories import territory_choices
 
 try:  # WTForms >= 3.3 deprecates (value, label) tuples
@@ -27,6 +36,35 @@ except ImportError:  # pragma: no cover
 
 def _choices(pairs):
     return [SelectChoice(k, v) for k, v in pairs]
+
+
+INVALID_DATE = "Date attendue au format JJ/MM/AAAA."
+
+
+def optional_int(value):
+    """Coerce a select's value: "" (no choice) is None, digits an int; anything else 0,
+    an id no row has, so that the service answers with its French message."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, int):
+        return value
+    return int(value) if str(value).isdigit() and len(str(value)) < 10 else 0
+
+
+class ProjectNumberField(IntegerField):
+    """A project number; a value that is not one gets a French message."""
+
+    def process_formdata(self, valuelist):
+        if valuelist and valuelist[0] not in ("", None):
+            value = str(valuelist[0]).strip()
+            if not value.isdigit() or len(value) > 9:
+                self.data = None
+                raise ValueError("Indiquez un numéro de projet (un nombre entier).")
+        super().process_formdata(valuelist)
+
+
+def at_most(n: int) -> Length:
+    return Length(max=n, message=f"{n} caractères au plus.")
 
 
 class RequestForm(FlaskForm):
@@ -54,7 +92,8 @@ class RequestForm(FlaskForm):
 class AcceptForm(FlaskForm):
     support_type = SelectField("Type d'accompagnement", choices=_choices(SUPPORT_TYPE_LABELS.items()))
     lead_id = SelectField("Référent dans l'équipe", coerce=int, choices=[])
-    support_started_on = DateField("Début de l'accompagnement", validators=[Optional()])
+    support_started_on = DateField("Début de l'accompagnement", validators=[Optional()],
+                                   invalid_value_message=INVALID_DATE)
     submit = SubmitField("Accepter la demande")
 
 
@@ -66,8 +105,10 @@ class DeclineForm(FlaskForm):
 
 class StatusForm(FlaskForm):
     status = SelectField("Nouveau statut", choices=[])
-    support_started_on = DateField("Début de l'accompagnement", validators=[Optional()])
-    support_ended_on = DateField("Fin de l'accompagnement", validators=[Optional()])
+    support_started_on = DateField("Début de l'accompagnement", validators=[Optional()],
+                                   invalid_value_message=INVALID_DATE)
+    support_ended_on = DateField("Fin de l'accompagnement", validators=[Optional()],
+                                 invalid_value_message=INVALID_DATE)
     submit = SubmitField("Enregistrer")
 
 
@@ -78,3 +119,52 @@ class RecordForm(FlaskForm):
     rollout_scope = SelectField("Échelle visée", choices=_choices([("", "—"), *ROLLOUT_SCOPES.items()]))
     days_saved = DecimalField("Temps gagné estimé (jours)", places=1, validators=[Optional()])
     submit = SubmitField("Enregistrer la fiche")
+
+
+class LinkForm(FlaskForm):
+    """Team: this request duplicates, or is pooled with, another project."""
+
+    target_id = ProjectNumberField("Numéro du projet", validators=[
+        InputRequired("Indiquez le numéro du projet.")],
+        description="Le numéro figure dans l'adresse de la page du projet (/projets/<numéro>).")
+    kind = RadioField("Lien", choices=_choices([("duplicate", "Doublon de ce projet"),
+                                                ("pooled", "Mutualisé avec ce projet")]),
+                      validate_choice=False, validators=[InputRequired("Choisissez le type de lien.")])
+    submit = SubmitField("Lier les projets")
+
+
+class UnlinkForm(FlaskForm):
+    kind = HiddenField(validators=[InputRequired()])
+
+
+class JournalForm(FlaskForm):
+    """Team: one activity of the project's journal."""
+
+    occurred_on = DateField("Date", validators=[InputRequired("Indiquez la date de l'activité.")],
+                            invalid_value_message=INVALID_DATE)
+    kind = SelectField("Type d'activité", choices=_choices(JOURNAL_KINDS.items()),
+                       validate_choice=False)
+    title = StringField("Intitulé", validators=[
+        DataRequired("Indiquez l'intitulé de l'activité."), at_most(200)])
+    notes = TextAreaField("Résumé", validators=[Optional(), at_most(10000)])
+    booking_id = SelectField("Réservation du projet", coerce=optional_int, choices=[],
+                             validate_choice=False)
+    session_id = SelectField("Session", coerce=optional_int, choices=[], validate_choice=False)
+    submit = SubmitField("Ajouter au journal")
+
+
+class ContactForm(FlaskForm):
+    """A contact of the project: receives its news and its satisfaction survey."""
+
+    name = StringField("Nom", validators=[DataRequired("Indiquez le nom du contact."),
+                                          at_most(120)])
+    email = EmailField("Adresse électronique", validators=[
+        DataRequired("Indiquez l'adresse électronique du contact.")])
+    role = StringField("Rôle", validators=[Optional(), at_most(120)],
+                       description="Par exemple : cheffe de projet, directeur métier.")
+    submit = SubmitField("Ajouter le contact")
+
+
+class RemoveContactForm(FlaskForm):
+    contact_id = HiddenField(validators=[InputRequired()])
+

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     Boolean,
@@ -25,6 +26,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from labapp.auth.models import User
 from labapp.db_types import UTCDateTime, utcnow
 from labapp.extensions import db
+
+if TYPE_CHECKING:  # the journal refers to other domains' rows by string, without importing them
+    from labapp.bookings.models import Booking
+    from labapp.trainings.models import Session
 
 STATUSES = ("requested", "declined", "in_progress", "completed", "abandoned")
 STATUS_LABELS = {
@@ -51,7 +56,9 @@ METHODS = {
     "prototypage": "Prototypage",
 }
 ROLLOUT_SCOPES = {"other_territories": "Autres territoires", "national": "National"}
-JOURNAL_KINDS = {"atelier": "Atelier", "reunion": "Réunion", "autre": "Autre"}
+JOURNAL_KINDS = {"atelier": "Atelier", "reunion": "Réunion", "entretien": "Entretien",
+                 "restitution": "Restitution", "autre": "Autre"}
+LINK_KINDS = {"duplicate": "Doublon de", "pooled": "Mutualisé avec"}
 
 # The lifecycle as data: from a status, the statuses it may move to.
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -170,6 +177,7 @@ class ProjectContact(db.Model):
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(120))
     email: Mapped[str] = mapped_column(String(254))
+    role: Mapped[str] = mapped_column(String(120), default="", server_default="")
 
     project: Mapped[Project] = relationship(back_populates="contacts")
 
@@ -191,10 +199,11 @@ class ProjectMethod(db.Model):
 
 
 class JournalEntry(db.Model):
-    """A dated activity of a project: workshop, meeting, with optional links.
+    """A dated activity of a project (workshop, meeting...), on a Paris calendar date.
 
-    `booking_id` / `session_id` refer to the bookings and trainings domains; they
-    are plain integers here so that this domain does not depend on them.
+    It may point to a booking of the project (a booking whose `project_id` is this
+    project) and to a training session; those rows keep living in their own
+    domains, and deleting one only clears the link (SET NULL).
     """
 
     __tablename__ = "project_journal_entries"
@@ -206,12 +215,16 @@ class JournalEntry(db.Model):
     kind: Mapped[str] = mapped_column(String(20))
     title: Mapped[str] = mapped_column(String(200))
     notes: Mapped[str] = mapped_column(Text, default="")
-    booking_id: Mapped[int | None] = mapped_column()
-    session_id: Mapped[int | None] = mapped_column()
+    booking_id: Mapped[int | None] = mapped_column(
+        ForeignKey("bookings.id", ondelete="SET NULL"), index=True)
+    session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("training_sessions.id", ondelete="SET NULL"), index=True)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     project: Mapped[Project] = relationship(back_populates="journal")
+    booking: Mapped[Booking | None] = relationship("labapp.bookings.models.Booking")
+    session: Mapped[Session | None] = relationship("labapp.trainings.models.Session")
 
     @property
     def kind_label(self) -> str:

@@ -18,13 +18,11 @@ from labapp.errors import Conflict, NotFound, ValidationFailed
 from labapp.extensions import db
 from labapp.projects.models import (
     DIGITAL_SUPPORT_TYPES,
-    JOURNAL_KINDS,
     METHODS,
     ROLLOUT_SCOPES,
     STATUS_LABELS,
     STATUSES,
     SUPPORT_TYPES,
-    JournalEntry,
     Project,
     ProjectContact,
     ProjectMethod,
@@ -115,7 +113,7 @@ def _clean_contacts(user: User, contacts, errors) -> list[tuple[str, str]]:
         if not (email or "").strip():
             continue
         try:
-            address = clean_email(email, field="contacts")
+            address = clean_email(email, field="contact_email")
         except ValidationFailed as exc:
             errors.update(exc.errors)
             continue
@@ -306,42 +304,6 @@ def update_record(user: User, project: Project, *, methods: list[str] | None = N
         if len(keywords) > TEXT_LIMITS["keywords"]:
             raise ValidationFailed.on("keywords", "300 caractères au plus.")
         project.keywords = keywords.strip()
-    db.session.flush()
-    return project
-
-
-def add_journal_entry(user: User, project: Project, occurred_on: date, kind: str, title: str,
-                      notes: str = "", booking_id: int | None = None,
-                      session_id: int | None = None) -> JournalEntry:
-    """Record a workshop or meeting of the project (team)."""
-    require_team(user)
-    if kind not in JOURNAL_KINDS:
-        raise ValidationFailed.on("kind", "Type d'activité inconnu.")
-    title = _required_text("title", title, "Indiquez l'intitulé de l'activité.")
-    if occurred_on is None:
-        raise ValidationFailed.on("occurred_on", "Indiquez la date.")
-    entry = JournalEntry(project=project, occurred_on=occurred_on, kind=kind, title=title,
-                         notes=(notes or "").strip(), booking_id=booking_id,
-                         session_id=session_id, author_id=user.id)
-    db.session.add(entry)
-    db.session.flush()
-    return entry
-
-
-def link_project(user: User, project: Project, other_id: int, relation: str) -> Project:
-    """Mark a project as a duplicate of, or pooled with, another one (team)."""
-    require_team(user)
-    if relation not in ("duplicate", "pooled"):
-        raise ValidationFailed.on("relation", "Lien inconnu : duplicate ou pooled.")
-    other = db.session.get(Project, other_id)
-    if other is None:
-        raise ValidationFailed.on("other_id", "Projet lié introuvable.")
-    if other.id == project.id:
-        raise ValidationFailed.on("other_id", "Un projet ne peut pas être lié à lui-même.")
-    if relation == "duplicate":
-        project.duplicate_of = other
-    else:
-        project.pooled_with = other
     db.session.flush()
     return project
 

@@ -9,17 +9,24 @@ from sqlalchemy import select
 from labapp.auth.models import User
 from labapp.errors import DomainError
 from labapp.extensions import db
+from labapp.formatting import date_fr, datetime_fr
 from labapp.forms_util import commit_or_show, show_domain_error
 from labapp.pagination import paginate
 from labapp.projects import services
+from labapp.projects.contacts import may_edit_contacts
 from labapp.projects.forms import (
     AcceptForm,
+    ContactForm,
     DeclineForm,
+    JournalForm,
+    LinkForm,
     RecordForm,
     RequestForm,
     SelectChoice,
     StatusForm,
 )
+from labapp.projects.journal import journal_entries, project_bookings, sessions_around
+from labapp.projects.links import may_open, project_links
 from labapp.projects.models import METHODS, STATUS_LABELS, STATUSES, Project
 from labapp.projects.territories import TERRITORIES
 
@@ -94,7 +101,7 @@ def _team_choices():
         select(User).where(User.role.in_(("team", "admin")), User.active).order_by(User.name))]
 
 
-def _render_project(project, status=200, **forms):
+def render_project(project, status=200, **forms):
     accept = forms.get("accept") or AcceptForm(prefix="accept")
     accept.lead_id.choices = _team_choices()
     if request.method == "GET" and current_user.is_team:
@@ -112,17 +119,52 @@ def _render_project(project, status=200, **forms):
     similar = services.similar_projects(current_user, project.title,
                                         f"{project.description} {project.keywords}",
                                         exclude_id=project.id) if current_user.is_team else []
-    return render_template("projects/show.html", project=project, accept=accept,
-                           decline=forms.get("decline") or DeclineForm(prefix="decline"),
-                           status_form=status_form, record=record, similar=similar,
-                           territories=TERRITORIES, methods=METHODS), status
+    journal_form = None
+    if current_user.is_team:
+        journal_form = forms.get("journal") or JournalForm(prefix="journal")
+        set_journal_choices(journal_form, project)
+    return render_template(
+        "projects/show.html", project=project, accept=accept,
+        decline=forms.get("decline") or DeclineForm(prefix="decline"),
+        status_form=status_form, record=record, similar=similar,
+        links=project_links(current_user, project), may_open=may_open,
+        link_form=forms.get("link") or LinkForm(prefix="link", formdata=None),
+        journal=journal_entries(project), journal_form=journal_form,
+        contacts=project.contacts, contacts_editable=may_edit_contacts(current_user, project),
+        contact_form=forms.get("contact") or ContactForm(prefix="contact", formdata=None),
+        contact_errors=forms.get("contact_errors") or {},
+        territories=TERRITORIES, methods=METHODS), status
+
+
+def set_journal_choices(form: JournalForm, project: Project) -> None:
+    """The project's bookings and the sessions around its support period, to link an entry."""
+    form.booking_id.choices = [SelectChoice("", "Aucune")] + [
+        SelectChoice(b.id, f"{datetime_fr(b.start_at)} – {b.title} ({b.status_label})")
+        for b in project_bookings(project)]
+    form.session_id.choices = [SelectChoice("", "Aucune")] + [
+        SelectChoice(s.id, f"{date_fr(s.start_at)} – {s.kind_label} : {s.title}")
+        for s in sessions_around(project, services.today_paris())]
+
+
+def submit_project_form(project: Project, form, key: str, action, success: str,
+                        category: str = "success"):
+    """The form-action shape of the project page: validate `form`, run the service call
+    `action`, commit and go back to the page; otherwise show the page again with the
+    errors next to the form's fields (422, or the domain error's status). `key` names
+    the form for `render_project`."""
+    if form.validate_on_submit():
+        error = commit_or_show(form, action, success, category)
+        if error is None:
+            return redirect(url_for("projects.show", project_id=project.id))
+        return render_project(project, error.status, **{key: form})
+    return render_project(project, 422, **{key: form})
 
 
 @bp.get("/<int:project_id>")
 @login_required
 def show(project_id: int):
     """A project (agents: their own only)."""
-    return _render_project(services.get_project(current_user, project_id))
+    return render_project(services.get_project(current_user, project_id))
 
 
 @bp.post("/<int:project_id>/qualifier")
@@ -132,25 +174,15 @@ def qualify(project_id: int):
     project = services.get_project(current_user, project_id)
     if "decline-submit" in request.form:
         form = DeclineForm(prefix="decline")
-        if form.validate_on_submit():
-            error = commit_or_show(form, lambda: services.decline_project(
-                current_user, project, form.decline_reason.data), "Demande déclinée.", "info")
-            if error is None:
-                return redirect(url_for("projects.show", project_id=project.id))
-            return _render_project(project, error.status, decline=form)
-        return _render_project(project, 422, decline=form)
+        return submit_project_form(project, form, "decline", lambda: services.decline_project(
+            current_user, project, form.decline_reason.data), "Demande déclinée.", "info")
     form = AcceptForm(prefix="accept")
     form.lead_id.choices = _team_choices()
-    if form.validate_on_submit():
-        error = commit_or_show(form, lambda: services.accept_project(
-            current_user, project, form.support_type.data,
-            lead=db.session.get(User, form.lead_id.data),
-            started_on=form.support_started_on.data),
-            "Demande acceptée : le projet est en cours.")
-        if error is None:
-            return redirect(url_for("projects.show", project_id=project.id))
-        return _render_project(project, error.status, accept=form)
-    return _render_project(project, 422, accept=form)
+    return submit_project_form(project, form, "accept", lambda: services.accept_project(
+        current_user, project, form.support_type.data,
+        lead=db.session.get(User, form.lead_id.data),
+        started_on=form.support_started_on.data),
+        "Demande acceptée : le projet est en cours.")
 
 
 @bp.post("/<int:project_id>/statut")
@@ -160,16 +192,11 @@ def change_status(project_id: int):
     project = services.get_project(current_user, project_id)
     form = StatusForm(prefix="status")
     form.status.choices = [SelectChoice(s, STATUS_LABELS[s]) for s in STATUSES]
-    if form.validate_on_submit():
-        error = commit_or_show(form, lambda: services.change_project(
-            current_user, project, status=form.status.data,
-            support_started_on=form.support_started_on.data,
-            support_ended_on=form.support_ended_on.data,
-            dates_given=(project.status != "requested", True)), "Projet mis à jour.")
-        if error is None:
-            return redirect(url_for("projects.show", project_id=project.id))
-        return _render_project(project, error.status, status_form=form)
-    return _render_project(project, 422, status_form=form)
+    return submit_project_form(project, form, "status_form", lambda: services.change_project(
+        current_user, project, status=form.status.data,
+        support_started_on=form.support_started_on.data,
+        support_ended_on=form.support_ended_on.data,
+        dates_given=(project.status != "requested", True)), "Projet mis à jour.")
 
 
 @bp.post("/<int:project_id>/fiche")
@@ -178,14 +205,9 @@ def update_record(project_id: int):
     """Team: methods, deliverables, roll-out, days saved."""
     project = services.get_project(current_user, project_id)
     form = RecordForm(prefix="record")
-    if form.validate_on_submit():
-        error = commit_or_show(form, lambda: services.update_record(
-            current_user, project, methods=form.methods.data,
-            deliverables=form.deliverables.data or "",
-            rollout_candidate=form.rollout_candidate.data,
-            rollout_scope=form.rollout_scope.data or None,
-            days_saved=form.days_saved.data), "Fiche du projet enregistrée.")
-        if error is None:
-            return redirect(url_for("projects.show", project_id=project.id))
-        return _render_project(project, error.status, record=form)
-    return _render_project(project, 422, record=form)
+    return submit_project_form(project, form, "record", lambda: services.update_record(
+        current_user, project, methods=form.methods.data,
+        deliverables=form.deliverables.data or "",
+        rollout_candidate=form.rollout_candidate.data,
+        rollout_scope=form.rollout_scope.data or None,
+        days_saved=form.days_saved.data), "Fiche du projet enregistrée.")
