@@ -39,6 +39,7 @@ def main() -> None:
 
     app = create_app({"WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False})
     timings: list[tuple[float, str, str, object]] = []
+    page_now = ["(connexion)"]
     with app.app_context():
         engine = db.engine
 
@@ -57,7 +58,6 @@ def main() -> None:
         client = app.test_client()
         client.post("/compte/connexion", data={"email": args.email, "password": args.password})
         year = time.localtime().tm_year
-        page_now = [""]
         token = None
         for page in PAGES:
             path = page.format(year=year, year_next=year + 1)

@@ -19,7 +19,7 @@ from labapp.cache import cached
 from labapp.extensions import db
 from labapp.indicators import conditions as c
 from labapp.indicators.conditions import Period
-from labapp.surveys.models import Answer, Invitation, Question, SurveyResponse
+from labapp.surveys.models import Invitation, SurveyResponse
 from labapp.trainings.models import Registration, Session
 
 
@@ -59,11 +59,9 @@ def _measures_by_period(periods: list[Period]) -> dict[str, list]:
     attendees = _ints(db.session.execute(
         select(*[_total(c.in_range(Booking.start_at, p.start, p.end), Booking.attendees)
                  for p in periods]).where(c.counted_booking())).one())
-    answers = _ints(db.session.execute(
-        select(*[col for p in periods for col in (_count(c.response_in(p) & c.satisfied()),
-                                                  _count(c.response_in(p)))])
-        .select_from(Answer).join(SurveyResponse, Answer.response_id == SurveyResponse.id)
-        .join(Question, Answer.question_id == Question.id).where(c.overall_answer())).one())
+    answers = _ints(db.session.execute(c.overall_answers().with_only_columns(
+        *[col for p in periods for col in (_count(c.response_in(p) & c.satisfied()),
+                                           _count(c.response_in(p)))])).one())
     satisfied, answered = answers[0::2], answers[1::2]
     return {
         "projets_accompagnes": projects,
