@@ -51,6 +51,8 @@ class Config:
     # and how many days a cancelled item stays in feeds with STATUS:CANCELLED.
     CALENDAR_ORGANIZER = os.environ.get("CALENDAR_ORGANIZER") or ""
     CALENDAR_CANCELLED_DAYS = int(os.environ.get("CALENDAR_CANCELLED_DAYS") or 30)
+    # A built feed is reused while the data is unchanged, for at most this long (0: never).
+    CALENDAR_FEED_CACHE_SECONDS = int(os.environ.get("CALENDAR_FEED_CACHE_SECONDS") or 300)
 
     REDIS_URL = os.environ.get("REDIS_URL") or None
     RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"

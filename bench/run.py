@@ -53,6 +53,20 @@ def flask(env, *args) -> str:
     return done.stdout
 
 
+def prepare_database(engine: str, database_url: str | None, workdir: Path) -> str:
+    """The URL of an empty database: a new SQLite file, or a PostgreSQL database
+    dropped and created again."""
+    if engine == "sqlite":
+        return f"sqlite:///{workdir / 'bench.db'}"
+    url = database_url or "postgresql+psycopg://postgres@127.0.0.1:5432/bench"
+    admin = url.rsplit("/", 1)[0].replace("+psycopg", "") + "/postgres"
+    name = url.rsplit("/", 1)[1]
+    subprocess.run(["psql", admin, "-qc", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'],
+                   check=True)
+    subprocess.run(["psql", admin, "-qc", f'CREATE DATABASE "{name}"'], check=True)
+    return url
+
+
 def timing(headers) -> tuple[float, int]:
     value = headers.get("Server-Timing", "")
     app = float(re.search(r"app;dur=([\d.]+)", value).group(1))
@@ -108,15 +122,7 @@ def main() -> None:
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="labapp-bench-"))
-    if args.engine == "sqlite":
-        url = f"sqlite:///{workdir / 'bench.db'}"
-    else:
-        url = args.database_url or "postgresql+psycopg://postgres@127.0.0.1:5432/bench"
-        admin = url.rsplit("/", 1)[0].replace("+psycopg", "") + "/postgres"
-        name = url.rsplit("/", 1)[1]
-        subprocess.run(["psql", admin, "-qc", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'],
-                       check=True)
-        subprocess.run(["psql", admin, "-qc", f'CREATE DATABASE "{name}"'], check=True)
+    url = prepare_database(args.engine, args.database_url, workdir)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {**os.environ, "DATABASE_URL": url, "MAIL_BACKEND": "file",

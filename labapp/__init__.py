@@ -59,6 +59,9 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
+    from labapp import cache, planner  # noqa: F401  (planner registers its tick job)
+
+    cache.init_app(app)
     login_manager.login_message = "Connectez-vous pour accéder à cette page."
     login_manager.login_message_category = "info"
 

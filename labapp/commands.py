@@ -119,6 +119,10 @@ def seed_demo_command(if_empty: bool, scale: int | None):
         with click.progressbar(length=planned_rows(scale), label="Génération",
                                file=sys.stderr) as bar:
             counts = seed_scale(scale, progress=bar.update)
+        from labapp.planner import refresh_statistics
+
+        refresh_statistics(full=True)
+        db.session.commit()
         click.echo("Volumétrie ajoutée : " + ", ".join(f"{v} {k}" for k, v in counts.items())
                    + ".", err=True)
 

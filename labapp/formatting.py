@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import lru_cache
 
+from babel import Locale
 from babel.dates import format_date, format_time
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, get_group_symbol
 
 from labapp.timeutil import to_paris
 
-LOCALE = "fr_FR"
+LOCALE = Locale.parse("fr_FR")  # parsed once: Babel re-parses a locale name at each call
+GROUP = get_group_symbol(locale=LOCALE)
 
 
 def datetime_fr(value: datetime | None) -> str:
@@ -57,6 +60,13 @@ def amount_fr(value) -> str:
 def number_fr(value) -> str:
     if value is None:
         return "—"
+    if isinstance(value, int):  # the common case, as Babel writes it, without its cost
+        return f"{value:,}".replace(",", GROUP)
+    return _decimal_fr(value)
+
+
+@lru_cache(maxsize=4096)
+def _decimal_fr(value) -> str:  # tables repeat the same figures (hours, rates)
     return format_decimal(value, locale=LOCALE)
 
 

@@ -13,7 +13,7 @@ import random
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 
 from labapp.auth.models import User
 from labapp.bookings.models import Booking, BookingOccupancy, Site, Space
@@ -58,6 +58,19 @@ def _bulk(model, rows: list[dict], progress: Callable[[int], None]) -> None:
 
 def _next_id(model) -> int:
     return (db.session.scalar(select(func.max(model.id))) or 0) + 1
+
+
+def sync_id_sequences() -> None:
+    """PostgreSQL: move each table's id sequence past the ids inserted explicitly here,
+    so that the next row the app adds gets a free id (SQLite needs nothing)."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    for table in db.metadata.sorted_tables:
+        if "id" in table.c and table.c.id.primary_key and table.c.id.autoincrement:
+            db.session.execute(text(
+                f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                f"GREATEST((SELECT max(id) FROM {table.name}), 1)) "
+                f"WHERE pg_get_serial_sequence('{table.name}', 'id') IS NOT NULL"))
 
 
 def planned_rows(sites: int) -> int:
@@ -207,5 +220,6 @@ def seed_scale(sites: int, progress: Callable[[int], None] = lambda n: None,
             for row in projects if row["status"] == "completed"
         ], lambda n: None)
         counts["sites"] += 1
+        sync_id_sequences()
         db.session.commit()
     return counts

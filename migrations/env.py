@@ -99,6 +99,9 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        # Schema changes and reference data do not count as activity (labapp.cache),
+        # and the version table may not exist yet.
+        connection.execution_options(labapp_no_version=True)
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),

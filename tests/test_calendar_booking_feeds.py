@@ -153,3 +153,42 @@ def test_feed_query_budget_is_the_same_for_1_and_30_bookings(app, client, create
                      for kind, url in urls.items()}
     assert counts[1] == counts[30], counts
     assert max(max(pair) for pair in counts[30].values()) <= 12
+
+
+def test_a_repeated_poll_is_served_from_the_cache_and_a_change_shows_at_once(
+        app, client, create_booking, quick_user, lab):
+    from labapp.calendar import services
+
+    me = quick_user()
+    booking = create_booking(by=me, status="approved")
+    url = services.feed_urls(services.feed_token(me))["https"].removeprefix("http://lab.test")
+    db.session.commit()
+    first = client.get(url)
+    db.session.expire_all()
+    with count_queries() as counter:
+        again = client.get(url)
+    assert again.get_data() == first.get_data() and again.headers["ETag"] == first.headers["ETag"]
+    assert again.headers["Last-Modified"] == first.headers["Last-Modified"]
+    assert len(counter.statements) <= 3
+    assert not [s for s in counter.statements if s.lstrip().upper().startswith(
+        ("INSERT", "UPDATE", "DELETE"))]
+    db.session.expire_all()
+    with count_queries() as counter:
+        unchanged = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
+    assert unchanged.status_code == 304 and len(counter.statements) <= 3
+
+    bookings.cancel_booking(me, booking.id, reason="Plus besoin")
+    db.session.commit()
+    db.session.expire_all()
+    changed = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
+    assert changed.status_code == 200 and changed.headers["ETag"] != first.headers["ETag"]
+    assert str(vevents_of(changed)[uid(booking)]["STATUS"]) == "CANCELLED"
+    app.config["CALENDAR_FEED_CACHE_SECONDS"] = 0  # built afresh: the very same bytes
+    db.session.expire_all()
+    assert client.get(url).get_data() == changed.get_data()
+
+
+def vevents_of(response):
+    from icalendar import Calendar
+
+    return vevents(Calendar.from_ical(response.get_data()))

@@ -30,8 +30,10 @@ def event(n: int = 1, **changes) -> CalendarEvent:
 
 
 @pytest.fixture
-def feed_events(monkeypatch):
-    """Set what the personal feed contains: feed_events([...])."""
+def feed_events(monkeypatch, app):
+    """Set what the personal feed contains: feed_events([...]). The events come from
+    outside the database, so the built-feed cache (keyed by the data version) is off."""
+    app.config["CALENDAR_FEED_CACHE_SECONDS"] = 0
     box = {"events": []}
     monkeypatch.setattr(feeds, "personal_events", lambda user: list(box["events"]))
 

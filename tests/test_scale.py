@@ -39,3 +39,32 @@ def test_scale_generation_is_consistent(app, runner, monkeypatch):
     dispatched = db.session.scalar(select(func.count()).select_from(SurveyDispatch).where(
         SurveyDispatch.target_kind == "session"))
     assert dispatched >= held > 0  # history is not surveyed again by the next tick
+
+
+def test_the_app_adds_rows_after_a_scaled_load(app, runner, monkeypatch):
+    """Ids inserted explicitly by the generator do not collide with the next ones."""
+    for name, value in (("BOOKINGS_PER_SITE", 20), ("SESSIONS_PER_SITE", 5),
+                        ("REGISTRATIONS_PER_SESSION", 2), ("PROJECTS_PER_SITE", 3),
+                        ("AGENTS_PER_SITE", 2)):
+        monkeypatch.setattr(scale, name, value)
+    assert runner.invoke(args=["seed-demo", "--scale", "1"]).exit_code == 0
+    result = runner.invoke(args=["users", "create", "apres.volumetrie@interieur.gouv.fr",
+                                 "--role", "team", "--password", "un mot de passe assez long"])
+    assert result.exit_code == 0, result.output
+    from datetime import UTC, datetime
+
+    from labapp.auth.services import find_user_by_email
+    from labapp.projects.models import Project
+
+    start = datetime(2026, 3, 2, 9, tzinfo=UTC)
+    session = Session(title="Après", kind="formation", start_at=start,
+                      end_at=start.replace(hour=11), capacity=5, location="online")
+    db.session.add(session)
+    db.session.flush()
+    db.session.add_all([
+        Registration(session_id=session.id, name="Après", email="apres@example.org",
+                     status="confirmed"),
+        Project(title="Après", description="d", direction="DRH", territory="national",
+                status="requested",
+                requested_by_id=find_user_by_email("apres.volumetrie@interieur.gouv.fr").id)])
+    db.session.commit()

@@ -24,6 +24,25 @@ def test_public_agenda_and_session_page_without_login(client, create_session, re
     assert 'name="consent"' in page and "visio.example.org" not in page
 
 
+def test_public_agenda_is_paginated_soonest_first_with_a_constant_query_count(
+        client, create_session):
+    from labapp.trainings.views import AGENDA_PAGE_SIZE
+    from tests.querycount import count_queries
+
+    for n in range(AGENDA_PAGE_SIZE + 3):
+        create_session(title=f"Session n°{n:02d}", start_at=at(days=2 + n))
+    with count_queries() as first:
+        html = client.get("/agenda").get_data(as_text=True)
+    assert "Session n°00" in html and f"Session n°{AGENDA_PAGE_SIZE - 1:02d}" in html
+    assert f"Session n°{AGENDA_PAGE_SIZE:02d}" not in html
+    assert html.index("Session n°00") < html.index("Session n°01")
+    assert 'aria-label="Pagination"' in html
+    with count_queries() as second:
+        html = client.get("/agenda?page=2").get_data(as_text=True)
+    assert f"Session n°{AGENDA_PAGE_SIZE + 2:02d}" in html and "Session n°00" not in html
+    assert first.count == second.count <= 5
+
+
 def test_public_form_registers_and_private_link_cancels(client, create_session, mails):
     session = create_session(capacity=1)
     response = client.post(f"/agenda/sessions/{session.id}/inscription", data={

@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from labapp.auth.models import User
-from labapp.bookings.models import STATUSES, Booking, BookingOccupancy, Site, Space
+from labapp.bookings.models import MAX_SPAN, STATUSES, Booking, BookingOccupancy, Site, Space
 from labapp.bookings.rules import free_gaps, occupied_range
 from labapp.bookings.site_services import closed_days, default_site, get_space, opening_windows
 from labapp.db_types import utcnow
@@ -33,7 +33,7 @@ def bookings_query(actor: User, start: datetime | None = None, end: datetime | N
     if mine or not actor.is_team:
         query = query.where(Booking.requested_by_id == actor.id)
     if start is not None:
-        query = query.where(Booking.end_at > start)
+        query = query.where(Booking.end_at > start, Booking.start_at > start - MAX_SPAN)
     if end is not None:
         query = query.where(Booking.start_at < end)
     if space_id is not None:
@@ -71,7 +71,8 @@ def calendar_bookings(start: datetime, end: datetime) -> list[Booking]:
     """Pending and approved bookings overlapping [start, end), for calendar views."""
     return list(db.session.scalars(
         select(Booking).where(Booking.status.in_(("pending", "approved")),
-                              Booking.end_at > start, Booking.start_at < end)
+                              Booking.end_at > start, Booking.start_at > start - MAX_SPAN,
+                              Booking.start_at < end)
         .order_by(Booking.start_at, Booking.id)
         .options(selectinload(Booking.space), selectinload(Booking.requested_by))))
 

@@ -3,15 +3,19 @@ one-event ".ics" downloads of a booking or a session."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from labapp.bookings.services import visible_booking
 from labapp.bookings.site_services import list_spaces
+from labapp.cache import cached
 from labapp.calendar import feeds, jobs, services, sources  # noqa: F401  (jobs registers the tick job)
 from labapp.calendar.http import calendar_response, install_log_redaction
 from labapp.calendar.ical import build_download, build_feed, host_from_base_url
+from labapp.db_types import utcnow
 from labapp.errors import DomainError
 from labapp.extensions import db
 from labapp.trainings.models import Registration, Session
@@ -31,19 +35,41 @@ def _host() -> str:
     return host_from_base_url(current_app.config["BASE_URL"])
 
 
-def serve_feed(key: str, name: str, events) -> object:
-    """Build, version (ETag/Last-Modified) and serve a feed; commits bookkeeping."""
+def serve_feed(key: str, build, variant: str = "") -> object:
+    """Build, version (ETag/Last-Modified) and serve a feed; commits bookkeeping.
+
+    The built feed is kept in the computed-figures cache while the data is
+    unchanged, for at most CALENDAR_FEED_CACHE_SECONDS (items also leave a feed
+    as time passes): a subscriber's poll then costs two queries and no writes.
+    `build` returns (calendar name, events); it is only called when the feed has
+    to be built. `variant` tells apart what the data version does not see (the
+    viewer's role).
+    """
+    seconds = current_app.config.get("CALENDAR_FEED_CACHE_SECONDS", 0)
+    if seconds > 0:
+        bucket = int(utcnow().timestamp()) // seconds
+        built = cached("feed", f"{key}{variant}:{bucket}", lambda: _build_feed(key, build),
+                       alone=True)
+    else:
+        built = _build_feed(key, build)
+    return calendar_response(built["body"].encode(), etag=built["etag"],
+                             last_modified=datetime.fromisoformat(built["last_modified"]))
+
+
+def _build_feed(key: str, build) -> dict:
+    name, events = build()
     events = services.publish_revisions(list(events))
     body = build_feed(name, events, _host())
     etag, last_modified = services.feed_validators(key, body)
     db.session.commit()
-    return calendar_response(body, etag=etag, last_modified=last_modified)
+    return {"body": body.decode(), "etag": etag, "last_modified": last_modified.isoformat()}
 
 
 @bp.get("/agenda.ics")
 def public_agenda():
     """The lab's open sessions, public (no token)."""
-    return serve_feed("public-agenda", "Lab Minnov — agenda des sessions", feeds.public_agenda_events())
+    return serve_feed("public-agenda",
+                      lambda: ("Lab Minnov — agenda des sessions", feeds.public_agenda_events()))
 
 
 @bp.get("/calendrier/<secret>.ics")
@@ -52,8 +78,8 @@ def token_feed(secret: str):
     token = services.token_for_secret(secret)
     if token is None:
         abort(404)
-    name, events = feeds.feed_for_token(token)
-    return serve_feed(f"token-{token.id}", name, events)
+    return serve_feed(f"token-{token.id}", lambda: feeds.feed_for_token(token),
+                      variant=f"-{token.user.role}")
 
 
 def serve_download(event, name: str):

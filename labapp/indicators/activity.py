@@ -15,10 +15,11 @@ from sqlalchemy.orm import selectinload
 
 from labapp.bookings.models import Booking, Closure, Site, Space
 from labapp.bookings.site_services import closed_days
+from labapp.cache import cached
 from labapp.extensions import db
 from labapp.indicators import conditions as c
 from labapp.indicators.conditions import Period
-from labapp.surveys.models import Answer, Invitation, Question, SurveyResponse
+from labapp.surveys.models import Invitation, SurveyResponse
 from labapp.trainings.models import Registration, Session
 
 
@@ -35,6 +36,12 @@ def _ints(row) -> list[int]:
 
 
 def measures_by_period(periods: list[Period]) -> dict[str, list]:
+    """`_measures_by_period`, from the computed-figures cache when the data is unchanged."""
+    key = "periods:" + ",".join(f"{p.start.isoformat()}/{p.end.isoformat()}" for p in periods)
+    return cached("indicators", key, lambda: _measures_by_period(periods))
+
+
+def _measures_by_period(periods: list[Period]) -> dict[str, list]:
     """The four contract measures for each period (4 or 5 queries whatever the data).
 
     Returns lists aligned with `periods`: projects, formations, participants
@@ -52,11 +59,9 @@ def measures_by_period(periods: list[Period]) -> dict[str, list]:
     attendees = _ints(db.session.execute(
         select(*[_total(c.in_range(Booking.start_at, p.start, p.end), Booking.attendees)
                  for p in periods]).where(c.counted_booking())).one())
-    answers = _ints(db.session.execute(
-        select(*[col for p in periods for col in (_count(c.response_in(p) & c.satisfied()),
-                                                  _count(c.response_in(p)))])
-        .select_from(Answer).join(SurveyResponse, Answer.response_id == SurveyResponse.id)
-        .join(Question, Answer.question_id == Question.id).where(c.overall_answer())).one())
+    answers = _ints(db.session.execute(c.overall_answers().with_only_columns(
+        *[col for p in periods for col in (_count(c.response_in(p) & c.satisfied()),
+                                           _count(c.response_in(p)))])).one())
     satisfied, answered = answers[0::2], answers[1::2]
     return {
         "projets_accompagnes": projects,
@@ -87,6 +92,10 @@ def committee_view(today: date) -> dict:
 # --- Lab indicators beyond the contract --------------------------------------
 
 def attendance(year: int) -> dict:
+    return cached("indicators", f"attendance:{year}", lambda: _attendance(year))
+
+
+def _attendance(year: int) -> dict:
     """Registrations at sessions held in the year (all kinds): attendance and no-show."""
     period = Period.year(year)
     row = _ints(db.session.execute(select(
@@ -110,6 +119,10 @@ def attendance(year: int) -> dict:
 
 
 def survey_response_rate(year: int) -> dict:
+    return cached("indicators", f"surveys:{year}", lambda: _survey_response_rate(year))
+
+
+def _survey_response_rate(year: int) -> dict:
     """Invitations sent in the year and those answered; answers given in the room."""
     period = Period.year(year)
     sent, answered = _ints(db.session.execute(select(
@@ -147,8 +160,25 @@ def occupancy(year: int) -> dict:
     """
     months = c.months_of(year)
     spaces = db.session.scalars(select(Space).order_by(Space.site_id, Space.whole.desc(), Space.name)
-                                .options(selectinload(Space.site).selectinload(Site.opening_hours))
-                                ).all()
+                                .options(selectinload(Space.site))).all()
+    figures = {space_id: (booked, opening) for space_id, booked, opening in cached(
+        "indicators", f"occupancy:{year}", lambda: _occupancy_figures(year, months))}
+    result = []
+    for space in spaces:
+        used, opening = figures.get(space.id, ([0.0] * 12, [0.0] * 12))
+        result.append({
+            "space": space, "booked": used, "opening": opening,
+            "rates": [u / o if o else None for u, o in zip(used, opening, strict=True)],
+            "booked_total": sum(used), "opening_total": sum(opening),
+            "rate_total": sum(used) / sum(opening) if sum(opening) else None,
+        })
+    return {"periods": months, "spaces": result}
+
+
+def _occupancy_figures(year: int, months: list[Period]) -> list:
+    """[space id, approved hours per month, opening hours per month] for every space."""
+    spaces = db.session.scalars(select(Space).options(
+        selectinload(Space.site).selectinload(Site.opening_hours))).all()
     hours_expr = c.hours_between(Booking.start_at, Booking.end_at)
     rows = db.session.execute(
         select(Booking.space_id,
@@ -161,19 +191,11 @@ def occupancy(year: int) -> dict:
             Closure.start_date <= year_period.last, Closure.end_date >= year_period.first)):
         closures.setdefault(closure.site_id, []).append(closure)
     open_by_site: dict[int, list[float]] = {}
-    result = []
+    figures = []
     for space in spaces:
         if space.site_id not in open_by_site:  # one closures query for every site
             closed = closed_days(space.site, year_period.first, year_period.last,
                                  closures.get(space.site_id, []))
             open_by_site[space.site_id] = [opening_hours(space.site, m, closed) for m in months]
-        opening = open_by_site[space.site_id]
-        used = booked.get(space.id, [0.0] * 12)
-        result.append({
-            "space": space, "booked": used, "opening": opening,
-            "rates": [u / o if o else None for u, o in zip(used, opening, strict=True)],
-            "booked_total": sum(used), "opening_total": sum(opening),
-            "rate_total": sum(used) / sum(opening) if sum(opening) else None,
-        })
-    return {"periods": months, "spaces": result}
-
+        figures.append([space.id, booked.get(space.id, [0.0] * 12), open_by_site[space.site_id]])
+    return figures

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import case, func, select
 
 from labapp.bookings.models import Booking
+from labapp.cache import cached
 from labapp.extensions import db
 from labapp.indicators import conditions as c
 from labapp.indicators.definitions import DEFINITIONS, target_status, year_elapsed_share
@@ -95,7 +96,9 @@ def indicators_for_year(year: int, today: date | None = None,
     elapsed = year_elapsed_share(year, today)
     items = []
     for definition in DEFINITIONS:
-        value, cumulative = MEASURES[definition.code](year)
+        measure = MEASURES[definition.code]
+        value, cumulative = cached("indicators", f"{definition.code}:{year}",
+                                   lambda measure=measure: measure(year))
         target = targets.get((year, definition.code))
         if target is not None and definition.unit == "count":
             target = int(target)

@@ -16,7 +16,7 @@ from labapp.indicators import conditions as c
 from labapp.indicators.conditions import Period
 from labapp.pagination import Page, paginate
 from labapp.projects.models import Project
-from labapp.surveys.models import Answer, Question, SurveyResponse
+from labapp.surveys.models import Answer, SurveyResponse
 from labapp.trainings.models import Registration, Session
 
 SCOPES = {"year": "de l'année", "cumul": "cumulé depuis le début"}
@@ -63,19 +63,15 @@ def answers_by_target(year: int, scope: str, page: int) -> Page:
     """Overall answers counted, grouped by surveyed target (session or project)."""
     period = Period.year(year)
     condition = c.response_in(period) if scope == "year" else c.response_until(period)
-    title = case(
-        (SurveyResponse.target_kind == "session",
-         select(Session.title).where(Session.id == SurveyResponse.target_id).scalar_subquery()),
-        else_=select(Project.title).where(Project.id == SurveyResponse.target_id).scalar_subquery(),
-    )
+    # Rows counted have their target joined (a held session or a completed project).
+    title = func.coalesce(c.HELD_SESSION.title, c.COMPLETED_PROJECT.title)
     grouped = (
-        select(SurveyResponse.target_kind.label("kind"), SurveyResponse.target_id.label("target_id"),
-               func.max(title).label("title"),
-               func.sum(case((c.satisfied(), 1), else_=0)).label("satisfied"),
-               func.count(Answer.id).label("answers"))
-        .select_from(Answer).join(SurveyResponse, Answer.response_id == SurveyResponse.id)
-        .join(Question, Answer.question_id == Question.id)
-        .where(c.overall_answer(), condition)
+        c.overall_answers().with_only_columns(
+            SurveyResponse.target_kind.label("kind"), SurveyResponse.target_id.label("target_id"),
+            func.max(title).label("title"),
+            func.sum(case((c.satisfied(), 1), else_=0)).label("satisfied"),
+            func.count(Answer.id).label("answers"))
+        .where(condition)
         .group_by(SurveyResponse.target_kind, SurveyResponse.target_id)
     ).subquery()
     total = db.session.scalar(select(func.count()).select_from(grouped)) or 0
@@ -89,9 +85,7 @@ def answers_by_target(year: int, scope: str, page: int) -> Page:
 def answers_totals(year: int, scope: str) -> tuple[int, int]:
     period = Period.year(year)
     condition = c.response_in(period) if scope == "year" else c.response_until(period)
-    row = db.session.execute(
-        select(func.coalesce(func.sum(case((c.satisfied(), 1), else_=0)), 0), func.count(Answer.id))
-        .select_from(Answer).join(SurveyResponse, Answer.response_id == SurveyResponse.id)
-        .join(Question, Answer.question_id == Question.id).where(c.overall_answer(), condition)
-    ).one()
+    row = db.session.execute(c.overall_answers().with_only_columns(
+        func.coalesce(func.sum(case((c.satisfied(), 1), else_=0)), 0), func.count(Answer.id))
+        .where(condition)).one()
     return int(row[0]), int(row[1])

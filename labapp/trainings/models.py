@@ -91,6 +91,8 @@ class Session(db.Model):
         CheckConstraint("capacity >= 1", name="capacity_positive"),
         Index("ix_training_sessions_start_at", "start_at"),
         Index("ix_training_sessions_status_start_at", "status", "start_at"),
+        # "Not ended yet" lists (end_at > now) read only the sessions still to come.
+        Index("ix_training_sessions_end_at", "end_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

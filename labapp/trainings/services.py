@@ -86,9 +86,15 @@ def list_sessions(start: datetime | None = None, end: datetime | None = None,
     return list(db.session.scalars(query))
 
 
+def agenda_query(now: datetime | None = None):
+    """The public agenda as a select: scheduled sessions not started yet, soonest first."""
+    return (select(Session).where(Session.status == "scheduled", Session.start_at > (now or utcnow()))
+            .order_by(Session.start_at, Session.id))
+
+
 def agenda_sessions(now: datetime | None = None) -> list[Session]:
     """The public agenda: scheduled sessions that have not started yet."""
-    return list_sessions(status="scheduled", upcoming_only_after=now or utcnow())
+    return list(db.session.scalars(agenda_query(now)))
 
 
 def _clean_text(value, field: str, max_length: int, required: bool, errors: dict) -> str | None:

@@ -3,18 +3,21 @@ and the private management link of people without account."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from labapp.errors import DomainError
 from labapp.extensions import db
 from labapp.forms_util import show_domain_error
+from labapp.pagination import paginate
 from labapp.trainings import demo, jobs, services  # noqa: F401  (registers the seeder and tick jobs)
 from labapp.trainings import registrations as regs
 from labapp.trainings.forms import ActionForm, PublicRegistrationForm
 from labapp.trainings.models import ACTIVE_STATUSES, Registration
 from labapp.trainings.rules import closed_reason
+
+AGENDA_PAGE_SIZE = 24  # a multiple of the three cards of a row
 
 bp = Blueprint("trainings", __name__)
 
@@ -29,10 +32,12 @@ def _my_registration(session_id: int) -> Registration | None:
 
 @bp.get("/agenda")
 def agenda():
-    """Public agenda: upcoming sessions with the seats left."""
-    sessions = services.agenda_sessions()
-    counts = services.session_counts(s.id for s in sessions)
-    return render_template("trainings/agenda.html", sessions=sessions, counts=counts)
+    """Public agenda: upcoming sessions with the seats left, soonest first, paginated."""
+    page = paginate(services.agenda_query(), request.args.get("page", 1, type=int),
+                    per_page=AGENDA_PAGE_SIZE)
+    counts = services.session_counts(s.id for s in page.items)
+    return render_template("trainings/agenda.html", sessions=page.items, counts=counts,
+                           pagination=page)
 
 
 def _render_session(session, form=None, status=200):

@@ -1,0 +1,168 @@
+"""A cache of computed figures that is never stale: each entry is tagged with the
+version of the activity data it was computed from.
+
+The version lives in the database (`data_versions`, one row), so it is shared by
+every worker and host. Any statement that writes one of the activity tables marks
+its connection; when that transaction commits, the version is bumped in the same
+transaction (as its last statement, so the row lock is held only while committing
+and cannot take part in a deadlock). A rolled-back transaction bumps nothing.
+This holds for every writer: pages, API, `flask tick`, bulk inserts of
+`seed-demo --scale`, on SQLite and PostgreSQL alike.
+
+Entries (`computed_cache`) are JSON documents keyed by a string; a request loads
+all the entries of a namespace for the current version in one query, and stores
+what it had to compute (committed after the response is built). Outside a
+request (the CLI), nothing is cached: figures are computed live.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask, g, has_request_context
+from sqlalchemy import BigInteger, String, Text, event, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Mapped, mapped_column
+
+from labapp.db_types import UTCDateTime, utcnow
+from labapp.extensions import db
+
+VERSION_NAME = "activity"
+# Tables whose writes do not change any computed figure. Calendar revisions
+# (SEQUENCE bookkeeping) are derived from the data by the first feed built after a
+# change; users' names reach feeds, which are rebuilt at least every
+# CALENDAR_FEED_CACHE_SECONDS.
+UNWATCHED = frozenset({
+    "computed_cache", "data_versions", "alembic_version", "users", "api_tokens",
+    "password_reset_tokens", "outbox_messages", "calendar_feed_tokens",
+    "calendar_feed_states", "calendar_invitation_states", "calendar_sync_cursors",
+    "calendar_event_revisions", "audit_log",
+})
+_WRITE = re.compile(r'^\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?',
+                    re.IGNORECASE)
+# An upsert: tests truncate every table, and a missing row must not stop the count.
+_BUMP = (f"INSERT INTO data_versions (name, version) VALUES ('{VERSION_NAME}', 1) "
+         "ON CONFLICT (name) DO UPDATE SET version = data_versions.version + 1")
+_FLAG = "labapp_activity_written"
+
+
+class DataVersion(db.Model):
+    __tablename__ = "data_versions"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+
+
+class CachedFigure(db.Model):
+    __tablename__ = "computed_cache"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    payload: Mapped[str] = mapped_column(Text, nullable=False)
+    computed_at: Mapped[Any] = mapped_column(UTCDateTime(), nullable=False)
+
+
+# --- the version ---------------------------------------------------------------
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _mark_write(conn, cursor, statement, parameters, context, executemany):
+    match = _WRITE.match(statement)
+    if match and match.group(1).lower() not in UNWATCHED:
+        conn.info[_FLAG] = True
+
+
+@event.listens_for(Engine, "commit")
+def _bump_on_commit(conn):
+    if conn.info.pop(_FLAG, False) and not conn.get_execution_options().get("labapp_no_version"):
+        cursor = conn.connection.dbapi_connection.cursor()
+        try:
+            cursor.execute(_BUMP)
+        finally:
+            cursor.close()
+
+
+@event.listens_for(Engine, "rollback")
+def _forget_on_rollback(conn):
+    conn.info.pop(_FLAG, None)
+
+
+def current_version() -> int:
+    return db.session.scalar(select(DataVersion.version).where(DataVersion.name == VERSION_NAME)) or 0
+
+
+# --- the cache -------------------------------------------------------------------
+
+def _entries(namespace: str, only: str | None = None) -> tuple[int, dict[str, Any]]:
+    """The current version and the cached entries of `namespace` for it (one query);
+    with `only`, just that entry (namespaces of large values, such as feeds)."""
+    loaded = g.setdefault("computed_cache", {})
+    slot = namespace if only is None else f"{namespace}:{only}"
+    if slot not in loaded:
+        wanted = (CachedFigure.key == slot if only is not None
+                  else CachedFigure.key.startswith(namespace + ":"))
+        rows = db.session.execute(
+            select(DataVersion.version, CachedFigure.key, CachedFigure.payload)
+            .outerjoin(CachedFigure, (CachedFigure.version == DataVersion.version) & wanted)
+            .where(DataVersion.name == VERSION_NAME)).all()
+        version = int(rows[0][0]) if rows else 0
+        loaded[slot] = (version, {key: json.loads(payload) for _, key, payload in rows
+                                  if key is not None})
+    return loaded[slot]
+
+
+def cached(namespace: str, key: str, compute: Callable[[], Any], *, alone: bool = False) -> Any:
+    """The JSON value of `compute()`, from the cache when the data has not changed
+    since it was computed. Values round-trip through JSON (tuples become lists).
+    `alone`: look this entry up by itself rather than with its whole namespace."""
+    if not has_request_context():
+        return compute()
+    if len(key) > 120:  # long keys (lists of periods) are shortened by a digest
+        key = key[:60] + "#" + hashlib.sha256(key.encode()).hexdigest()
+    full_key = f"{namespace}:{key}"
+    version, entries = _entries(namespace, key if alone else None)
+    if full_key in entries:
+        return entries[full_key]
+    value = json.loads(json.dumps(compute()))
+    entries[full_key] = value
+    g.setdefault("computed_cache_new", []).append(
+        {"key": full_key, "version": version, "payload": json.dumps(value),
+         "computed_at": utcnow()})
+    return value
+
+
+def _store(rows: list[dict]) -> None:
+    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = insert(CachedFigure).values(rows)
+    statement = statement.on_conflict_do_update(
+        index_elements=[CachedFigure.key],
+        set_={"version": statement.excluded.version, "payload": statement.excluded.payload,
+              "computed_at": statement.excluded.computed_at},
+        where=CachedFigure.version <= statement.excluded.version)
+    db.session.execute(statement)
+    db.session.execute(CachedFigure.__table__.delete().where(
+        CachedFigure.version < min(row["version"] for row in rows)))
+
+
+def init_app(app: Flask) -> None:
+    @app.before_request
+    def _start_empty():  # `g` can outlive a request when an app context is already pushed
+        g.pop("computed_cache", None)
+        g.pop("computed_cache_new", None)
+
+    @app.after_request
+    def _store_new_entries(response):
+        rows = g.pop("computed_cache_new", None)
+        if rows and response.status_code < 400:
+            try:
+                _store(rows)
+                db.session.commit()
+            except Exception:  # a cache that cannot be written is only a slower page
+                db.session.rollback()
+                app.logger.exception("computed cache not stored")
+        return response

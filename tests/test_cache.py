@@ -1,0 +1,89 @@
+"""The computed-figures cache is never stale: every committed write to activity data
+bumps the shared data version, whoever writes it, and nothing else does."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import insert, text
+
+from labapp.cache import current_version
+from labapp.extensions import db
+from tests.querycount import count_queries
+
+
+def _version() -> int:
+    db.session.rollback()
+    version = current_version()
+    db.session.rollback()  # on SQLite, an open transaction holds the write lock
+    return version
+
+
+def test_a_committed_write_bumps_the_version_once(build_records):
+    before = _version()
+    build_records.session("formation", "held")
+    build_records.session("webinaire", "held")
+    db.session.commit()
+    assert _version() == before + 1
+
+
+def test_a_rolled_back_write_does_not(build_records):
+    db.session.commit()
+    before = _version()
+    build_records.session("formation", "held")
+    db.session.rollback()
+    assert _version() == before
+
+
+def test_writes_to_unwatched_tables_do_not(create_user):
+    db.session.commit()
+    before = _version()
+    create_user("agent")  # accounts do not change any figure
+    db.session.commit()
+    assert _version() == before
+
+
+def test_core_writes_outside_the_session_bump_it(build_records):
+    from labapp.trainings.models import Session
+
+    db.session.commit()
+    before = _version()
+    db.session.remove()
+    start = datetime(2023, 3, 1, 9, tzinfo=UTC)
+    with db.engine.begin() as connection:  # as `seed-demo --scale` does
+        connection.execute(insert(Session), [{
+            "title": "S", "kind": "formation", "status": "held", "capacity": 5, "location": "lab",
+            "start_at": start, "end_at": start.replace(hour=12)}])
+    assert _version() == before + 1
+    with db.engine.begin() as connection:
+        connection.execute(text("SELECT 1"))
+    assert _version() == before + 1
+
+
+def test_the_api_reflects_each_change_and_reads_the_cache_in_between(build_records, api,
+                                                                      create_user):
+    team = api(create_user("team"))
+
+    def trainings() -> tuple[int, int]:
+        db.session.expire_all()
+        with count_queries() as counter:
+            response = team.get("/indicators?year=2023")
+        assert response.status_code == 200
+        by_code = {i["code"]: i for i in response.get_json()["indicators"]}
+        return by_code["formations_dispensees"]["value"], counter.count
+
+    build_records.session("formation", "held", datetime(2023, 3, 1, 9, tzinfo=UTC))
+    db.session.commit()
+    value, computed = trainings()
+    assert value == 1
+    value, cached = trainings()
+    assert value == 1 and cached < computed
+    build_records.session("formation", "held", datetime(2023, 4, 1, 9, tzinfo=UTC))
+    db.session.commit()
+    assert trainings()[0] == 2
+    session = build_records.session("formation", "held", datetime(2023, 5, 1, 9, tzinfo=UTC))
+    db.session.commit()
+    assert trainings()[0] == 3
+    session.status = "cancelled"
+    db.session.commit()
+    assert trainings()[0] == 2
