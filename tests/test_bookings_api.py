@@ -27,9 +27,10 @@ def test_spaces(api, lab, quick_user):
     assert api(None).get("/spaces").status_code == 401
 
 
-def test_request_approve_and_read(api, lab, quick_user, team_member, mails):
+def test_request_approve_and_read(api, lab, quick_user, team_member, mails, create_project):
     agent = quick_user()
-    response = api(agent).post("/bookings", json=_body(lab, purpose="atelier", project_id=7))
+    project = create_project(requester=agent)
+    response = api(agent).post("/bookings", json=_body(lab, purpose="atelier", project_id=project.id))
     assert response.status_code == 201, response.get_json()
     booking = response.get_json()
     assert {k: booking[k] for k in ("space_id", "title", "attendees", "status", "requested_by")} == {
@@ -37,7 +38,7 @@ def test_request_approve_and_read(api, lab, quick_user, team_member, mails):
         "status": "pending", "requested_by": agent.id}
     assert booking["start"] == at(future_day(), "10:00").astimezone(
         __import__("labapp.timeutil", fromlist=["PARIS"]).PARIS).isoformat()
-    assert booking["project_id"] == 7
+    assert booking["project_id"] == project.id
     approved = api(team_member).post(f"/bookings/{booking['id']}/approve")
     assert approved.status_code == 200 and approved.get_json()["status"] == "approved"
     assert api(agent).get(f"/bookings/{booking['id']}").get_json()["status"] == "approved"
@@ -153,3 +154,16 @@ def test_openapi_describes_bookings(client):
     from openapi_spec_validator import validate
 
     validate(document)
+
+
+def test_a_booking_names_only_a_project_its_requester_may_see(api, lab, quick_user, team_member,
+                                                             create_project):
+    agent, other = quick_user(), quick_user()
+    theirs = create_project(requester=other)
+    for project_id in (theirs.id, theirs.id + 1000):
+        response = api(agent).post("/bookings", json=_body(lab, project_id=project_id))
+        assert response.status_code == 422
+        assert "project_id" in response.get_json()["errors"]
+    assert db.session.scalar(select(func.count()).select_from(Booking)) == 0
+    response = api(team_member).post("/bookings", json=_body(lab, project_id=theirs.id))
+    assert response.status_code == 201 and response.get_json()["project_id"] == theirs.id

@@ -27,7 +27,7 @@ def test_team_links_request_and_writes_journal(live_server, page, create_user, c
     original = create_project(title="Simplifier l'accueil des usagers en préfecture",
                               status="in_progress")
     request = create_project(title="Accueil des usagers en préfecture : simplification")
-    create_booking(title="Atelier usagers", project_id=request.id)
+    create_booking(title="Atelier usagers", project_id=request.id, by=request.requested_by)
     team = create_user("team")
     ids, requester_email, team_email = (original.id, request.id), request.requested_by.email, team.email
     with live_server() as base:

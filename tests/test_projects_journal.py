@@ -15,13 +15,13 @@ from tests.fixtures_trainings import at
 
 
 @pytest.fixture
-def activity(create_project, create_booking, create_session):
+def activity(create_project, create_booking, create_session, team_member):
     """A project in progress, one booking made for it, one for another project, sessions."""
     project = create_project(status="in_progress")
     other = create_project(title="Un autre projet")
-    booking = create_booking(title="Atelier usagers", project_id=project.id)
+    booking = create_booking(title="Atelier usagers", project_id=project.id, by=team_member)
     foreign = create_booking(title="Réunion d'un autre projet", start="14:00", end="16:00",
-                             project_id=other.id)
+                             project_id=other.id, by=other.requested_by)
     session = create_session(title="Écoute usagers : les bases", kind="atelier")
     far = create_session(title="Session dans un an", start_at=at(days=365))
     return project, booking, foreign, session, far

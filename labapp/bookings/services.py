@@ -220,9 +220,21 @@ def release(booking: Booking) -> None:
 # --- Creating ----------------------------------------------------------------------------
 
 
+def _check_project(actor: User, project_id: int | None) -> None:
+    """A booking may name a project its requester may see (the team: any project)."""
+    if project_id is None:
+        return
+    from labapp.projects.models import Project  # projects depend on bookings, not the reverse
+
+    project = db.session.get(Project, project_id)
+    if project is None or (not actor.is_team and project.requested_by_id != actor.id):
+        raise ValidationFailed.on("project_id", "Projet introuvable : indiquez l'un de vos projets.")
+
+
 def _new_booking(actor: User, space: Space, start: datetime, end: datetime, title: str,
                  attendees: int, purpose: str, source: str, project_id=None, needs=None,
                  comment=None, series_id: str | None = None) -> Booking:
+    _check_project(actor, project_id)
     booking = Booking(
         space=space, start_at=start, end_at=end, title=clean_text(title, "title", True, MAX_TITLE),
         attendees=attendees, purpose=_check_purpose(purpose), source=source, status="pending",
