@@ -19,7 +19,6 @@ from labapp.extensions import db
 from labapp.trainings import mails
 from labapp.trainings.models import (
     ACTIVE_STATUSES,
-    AUDIENCES,
     KINDS,
     LOCATIONS,
     SESSION_STATUSES,
@@ -69,8 +68,7 @@ def session_counts(session_ids) -> dict[int, dict[str, int]]:
 
 
 def list_sessions(start: datetime | None = None, end: datetime | None = None,
-                  kind: str | None = None, status: str | None = None,
-                  upcoming_only_after: datetime | None = None) -> list[Session]:
+                  kind: str | None = None, status: str | None = None) -> list[Session]:
     """Sessions meeting [start, end) (either bound optional), by start time."""
     query = select(Session).order_by(Session.start_at, Session.id)
     if start is not None:
@@ -81,14 +79,19 @@ def list_sessions(start: datetime | None = None, end: datetime | None = None,
         query = query.where(Session.kind == kind)
     if status is not None:
         query = query.where(Session.status == status)
-    if upcoming_only_after is not None:
-        query = query.where(Session.start_at > upcoming_only_after)
     return list(db.session.scalars(query))
+
+
+def open_conditions(now: datetime) -> tuple:
+    """WHERE clauses of the sessions the public agenda and catalogue show: scheduled
+    and not started yet."""
+    return Session.status == "scheduled", Session.start_at > now
 
 
 def agenda_sessions(now: datetime | None = None) -> list[Session]:
     """The public agenda: scheduled sessions that have not started yet."""
-    return list_sessions(status="scheduled", upcoming_only_after=now or utcnow())
+    return list(db.session.scalars(select(Session).where(*open_conditions(now or utcnow()))
+                                   .order_by(Session.start_at, Session.id)))
 
 
 def _clean_text(value, field: str, max_length: int, required: bool, errors: dict) -> str | None:
@@ -281,40 +284,8 @@ def cancel_session(actor: User, session_id: int, now: datetime | None = None) ->
     return session
 
 
-def create_offering(actor: User, title: str, kind: str, themes: list[str] | None = None,
-                    description: str = "", duration_minutes: int = 180, audience: str = "tous",
-                    default_capacity: int = 12) -> Offering:
-    """Team: add a catalogue entry."""
-    require_team(actor)
-    errors: dict[str, list[str]] = {}
-    title = _clean_text(title, "title", 200, True, errors)
-    if kind not in KINDS:
-        errors.setdefault("kind", []).append("Type inconnu.")
-    if audience not in AUDIENCES:
-        errors.setdefault("audience", []).append("Public inconnu.")
-    if not isinstance(duration_minutes, int) or not 1 <= duration_minutes <= 24 * 60 * 5:
-        errors.setdefault("duration_minutes", []).append("Durée invalide.")
-    if not isinstance(default_capacity, int) or not 1 <= default_capacity <= MAX_CAPACITY:
-        errors.setdefault("default_capacity", []).append(f"Capacité entre 1 et {MAX_CAPACITY}.")
-    if errors:
-        raise ValidationFailed(next(iter(errors.values()))[0], errors)
-    offering = Offering(title=title, kind=kind, themes=[t.strip() for t in themes or [] if t.strip()],
-                        description=description or "", duration_minutes=duration_minutes,
-                        audience=audience, default_capacity=default_capacity)
-    db.session.add(offering)
-    db.session.flush()
-    return offering
-
-
-def list_offerings(active_only: bool = True) -> list[Offering]:
-    query = select(Offering).order_by(Offering.kind, Offering.title)
-    if active_only:
-        query = query.where(Offering.active.is_(True))
-    return list(db.session.scalars(query))
-
-
 __all__ = [
-    "SESSION_STATUSES", "agenda_sessions", "cancel_session", "complete_session", "create_offering",
-    "create_session", "get_session", "list_offerings", "list_sessions", "lock_session",
+    "SESSION_STATUSES", "agenda_sessions", "cancel_session", "complete_session",
+    "create_session", "get_session", "list_sessions", "lock_session", "open_conditions",
     "session_counts", "update_session",
 ]

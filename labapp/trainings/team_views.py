@@ -15,8 +15,8 @@ from labapp.extensions import db
 from labapp.forms_util import show_domain_error
 from labapp.pagination import paginate
 from labapp.timeutil import InvalidLocalTime, combine_paris, paris_to_utc, to_paris
+from labapp.trainings import catalogue, services
 from labapp.trainings import registrations as regs
-from labapp.trainings import services
 from labapp.trainings.forms import ActionForm, AddPersonForm, SessionForm
 from labapp.trainings.models import Session
 from labapp.trainings.views import bp
@@ -49,7 +49,9 @@ def _session_form(session=None) -> SessionForm:
         del form.offering_id
     else:
         form.offering_id.choices = [(0, "— Aucune —")] + [
-            (o.id, f"{o.title} ({o.kind_label})") for o in services.list_offerings()]
+            (o.id, f"{o.title} ({o.kind_label})") for o in catalogue.list_offerings()]
+        if request.method == "GET":
+            _prefill_from_offering(form, request.args.get("offre", type=int))
     if session is not None and request.method == "GET":
         start, end = to_paris(session.start_at), to_paris(session.end_at)
         form.title.data = session.title
@@ -61,6 +63,18 @@ def _session_form(session=None) -> SessionForm:
         if session.registration_deadline:
             form.registration_deadline.data = to_paris(session.registration_deadline).replace(tzinfo=None)
     return form
+
+
+def _prefill_from_offering(form: SessionForm, offering_id: int | None) -> None:
+    """"Programmer une session" from the catalogue: start from the offering's values."""
+    if offering_id is None:
+        return
+    try:
+        offering = catalogue.get_offering(offering_id)
+    except DomainError:
+        return
+    form.offering_id.data, form.title.data, form.kind.data = offering.id, offering.title, offering.kind
+    form.capacity.data, form.description.data = offering.default_capacity, offering.description
 
 
 def _form_values(form: SessionForm) -> dict | None:
