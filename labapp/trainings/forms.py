@@ -54,7 +54,7 @@ class AddPersonForm(FlaskForm):
     submit = SubmitField("Ajouter")
 
 
-class SessionForm(FlaskForm):
+class SessionForm(FrenchForm):
     """Team: create or edit a session (times in Paris wall time)."""
 
     title = StringField("Titre", validators=[DataRequired(REQUIRED), Length(max=200)])
@@ -66,8 +66,11 @@ class SessionForm(FlaskForm):
     capacity = IntegerField("Nombre de places", validators=[
         InputRequired(REQUIRED), NumberRange(1, 1000, "Entre 1 et 1000 places.")])
     location = SelectField("Lieu", choices=list(LOCATION_LABELS.items()))
-    space_id = IntegerField("Espace du lab (numéro)", validators=[Optional()],
-                            description="Obligatoire pour une session au lab.")
+    space_id = SelectField("Espace du lab", coerce=int, choices=[(0, "— Choisissez l'espace —")],
+                           default=0, invalid_choice_message="Choisissez un espace de la liste.",
+                           invalid_value_message="Choisissez un espace de la liste.",
+                           description="Pour une session au lab : le lab entier ou l'une de ses "
+                                       "zones. La session le réserve ; un créneau déjà pris est refusé.")
     address = StringField("Adresse", validators=[Optional(), Length(max=300)],
                           description="Pour une session à une autre adresse.")
     video_link = StringField("Lien de visioconférence", validators=[Optional(), Length(max=500)],

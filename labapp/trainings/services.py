@@ -157,6 +157,8 @@ def create_session(actor: User, title: str, kind: str, start_at: datetime, end_a
         "trainers": _clean_text(trainers, "trainers", 300, False, errors) or "",
         "description": _clean_text(description, "description", 5000, False, errors) or "",
     }
+    if location != "lab":
+        values["space_id"] = None  # only a session in the lab holds a space
     if offering_id is not None and db.session.get(Offering, offering_id) is None:
         errors.setdefault("offering_id", []).append("Offre du catalogue introuvable.")
     _check_session_fields(values, errors)
@@ -171,8 +173,18 @@ def create_session(actor: User, title: str, kind: str, start_at: datetime, end_a
     return session
 
 
+# The bookings rules name their fields after a booking; a session's form and API name them
+# after the session: a taken slot is an error on the space chosen, too many people on the
+# capacity.
+BOOKING_TO_SESSION_FIELDS = {
+    Conflict: {"start": "space_id", "end": "space_id"},
+    ValidationFailed: {"attendees": "capacity"},
+}
+
+
 def _book_room(actor: User, session: Session):
-    """Book the session's lab space through the bookings rules (Conflict 409 if taken)."""
+    """Book the session's lab space through the bookings rules (Conflict 409 if taken,
+    reported on `space_id`)."""
     from labapp.bookings.services import book_space_for_session
 
     purpose = "atelier" if session.kind == "atelier" else "formation"
@@ -181,6 +193,12 @@ def _book_room(actor: User, session: Session):
                                       session.title, session.capacity, purpose=purpose)
     except NotFound:
         raise ValidationFailed.on("space_id", "Espace du lab introuvable.") from None
+    except (Conflict, ValidationFailed) as error:
+        names = BOOKING_TO_SESSION_FIELDS[type(error)]
+        errors: dict[str, list[str]] = {}
+        for name, messages in error.errors.items():
+            errors.setdefault(names.get(name, name), []).extend(messages)
+        raise type(error)(error.message, errors) from None
 
 
 def _release_room(actor: User, session: Session, reason: str) -> None:
@@ -203,8 +221,15 @@ EDITABLE = ("title", "start_at", "end_at", "capacity", "location", "space_id", "
 
 def update_session(actor: User, session_id: int, now: datetime | None = None, **changes) -> Session:
     """Team: change a session's fields (see EDITABLE). Lowering the capacity below the
-    confirmed count is refused (422); raising it promotes from the waiting list."""
-    from labapp.trainings.registrations import count_active, promote_waitlist
+    confirmed count is refused (422); raising it promotes from the waiting list. A new
+    time or place of a session still to come is e-mailed to the confirmed and waitlisted
+    registrants (the calendar job then updates the invitations of the confirmed ones)."""
+    from labapp.trainings.registrations import (
+        SessionChange,
+        count_active,
+        promote_waitlist,
+        tell_registrants_of_change,
+    )
 
     require_team(actor)
     now = now or utcnow()
@@ -222,6 +247,8 @@ def update_session(actor: User, session_id: int, now: datetime | None = None, **
     values = {name: getattr(session, name) for name in EDITABLE}
     values["kind"] = session.kind
     values.update(changes)
+    if values["location"] != "lab" and values["space_id"] is not None:
+        values["space_id"] = changes["space_id"] = None  # only a session in the lab holds a space
     _check_session_fields(values, errors)
     confirmed = count_active(session.id)["confirmed"]
     if "capacity" in changes and isinstance(values["capacity"], int) and values["capacity"] < confirmed:
@@ -229,24 +256,22 @@ def update_session(actor: User, session_id: int, now: datetime | None = None, **
             f"{confirmed} personnes sont déjà confirmées : la capacité ne peut pas être inférieure.")
     if errors:
         raise ValidationFailed(next(iter(errors.values()))[0], errors)
-    calendar_change = any(
-        field in changes and changes[field] != getattr(session, field) for field in CALENDAR_FIELDS
-    )
-    room_change = any(
-        field in changes and changes[field] != getattr(session, field)
-        for field in ("start_at", "end_at", "location", "space_id", "capacity"))
+    changed = {field for field, value in changes.items() if value != getattr(session, field)}
+    change = SessionChange(session.start_at, session.end_at, changed)
     for name, value in changes.items():
         if name in ("trainers", "description"):
             value = value or ""
         setattr(session, name, value)
-    if room_change:  # re-book the room for the new slot (409 and nothing changes if taken)
+    if changed & {"start_at", "end_at", "location", "space_id", "capacity"}:
+        # re-book the room for the new slot (409 and nothing changes if taken)
         _release_room(actor, session, "Session déplacée ou modifiée.")
         if session.location == "lab":
             session.booking_id = _book_room(actor, session).id
-    if calendar_change:
+    if changed & set(CALENDAR_FIELDS):
         session.bump_sequence()
     db.session.flush()
-    promote_waitlist(session, now)
+    promoted = promote_waitlist(session, now)
+    tell_registrants_of_change(session, change, now, already_told={r.id for r in promoted})
     return session
 
 

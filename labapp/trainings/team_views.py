@@ -12,7 +12,7 @@ from sqlalchemy import select
 from labapp.db_types import utcnow
 from labapp.errors import DomainError
 from labapp.extensions import db
-from labapp.forms_util import show_domain_error
+from labapp.forms_util import commit_or_show, show_domain_error
 from labapp.pagination import paginate
 from labapp.timeutil import InvalidLocalTime, combine_paris, paris_to_utc, to_paris
 from labapp.trainings import catalogue, services
@@ -42,8 +42,23 @@ def sessions():
                            pagination=past, counts=counts)
 
 
+def _space_choices(current_space_id: int | None) -> list[tuple[int, str]]:
+    """The lab's bookable spaces (the whole lab first, then its zones), named with their
+    site when there are several; a session's current space stays listed even if archived."""
+    from labapp.bookings.models import Site
+    from labapp.bookings.site_services import list_spaces
+
+    spaces = list_spaces(include_inactive=True)
+    sites = {site.id: site.name for site in db.session.scalars(select(Site))}
+    several = len({s.site_id for s in spaces}) > 1
+    return [(0, "— Choisissez l'espace —")] + [
+        (s.id, (f"{sites[s.site_id]} — " if several else "") + f"{s.name} ({s.capacity} places)")
+        for s in spaces if s.active or s.id == current_space_id]
+
+
 def _session_form(session=None) -> SessionForm:
     form = SessionForm()
+    form.space_id.choices = _space_choices(session.space_id if session else None)
     if session is not None:  # kind and catalogue entry are fixed once created
         del form.kind
         del form.offering_id
@@ -91,7 +106,8 @@ def _form_values(form: SessionForm) -> dict | None:
     return {
         "title": form.title.data, "start_at": start, "end_at": end,
         "capacity": form.capacity.data, "location": form.location.data,
-        "space_id": form.space_id.data, "address": form.address.data or None,
+        "space_id": (form.space_id.data or None) if form.location.data == "lab" else None,
+        "address": form.address.data or None,
         "video_link": form.video_link.data or None, "registration_deadline": deadline,
         "trainers": form.trainers.data or "", "description": form.description.data or "",
     }
@@ -103,52 +119,53 @@ def create_session():
     """Create a session (also in the past, to record history)."""
     _team_only()
     form = _session_form()
-    if form.validate_on_submit():
-        values = _form_values(form)
-        if values is not None:
-            try:
-                session = services.create_session(
-                    current_user, kind=form.kind.data, offering_id=form.offering_id.data or None,
-                    **values)
-            except DomainError as error:
-                db.session.rollback()
-                _show(form, error)
-            else:
-                db.session.commit()
-                flash("La session est créée.", "success")
-                return redirect(url_for("trainings.roster", session_id=session.id))
-    status = 422 if form.errors else 200
-    return render_template("trainings/session_form.html", form=form, session=None), status
+    created = []
+
+    def action():
+        created.append(services.create_session(
+            current_user, kind=form.kind.data, offering_id=form.offering_id.data or None,
+            **values))
+
+    status = 200
+    if form.validate_on_submit() and (values := _form_values(form)) is not None:
+        error = _save(form, action, "La session est créée.")
+        if error is None:
+            return redirect(url_for("trainings.roster", session_id=created[0].id))
+        status = error.status
+    return render_template("trainings/session_form.html", form=form, session=None), (
+        status if status != 200 or not form.errors else 422)
 
 
-def _show(form, error: DomainError) -> None:
-    """Service field names (start/end) to form field names."""
+def _save(form, action, success: str) -> DomainError | None:
+    """commit_or_show, with the service's field names (start/end) as the form's."""
     mapping = {"start": "start_time", "end": "end_time"}
-    error.errors = {mapping.get(k, k): v for k, v in error.errors.items()}
-    show_domain_error(form, error)
+
+    def mapped():
+        try:
+            action()
+        except DomainError as error:
+            error.errors = {mapping.get(k, k): v for k, v in error.errors.items()}
+            raise
+
+    return commit_or_show(form, mapped, success)
 
 
 @bp.route("/equipe/sessions/<int:session_id>/modifier", methods=["GET", "POST"])
 @login_required
 def edit_session(session_id: int):
-    """Edit title, times, capacity, place."""
+    """Edit title, times, capacity, place; registrants are told of a new time or place."""
     _team_only()
     session = services.get_session(session_id)
     form = _session_form(session)
-    if form.validate_on_submit():
-        values = _form_values(form)
-        if values is not None:
-            try:
-                services.update_session(current_user, session_id, **values)
-            except DomainError as error:
-                db.session.rollback()
-                _show(form, error)
-            else:
-                db.session.commit()
-                flash("La session est modifiée.", "success")
-                return redirect(url_for("trainings.roster", session_id=session_id))
-    status = 422 if form.errors else 200
-    return render_template("trainings/session_form.html", form=form, session=session), status
+    status = 200
+    if form.validate_on_submit() and (values := _form_values(form)) is not None:
+        error = _save(form, lambda: services.update_session(current_user, session_id, **values),
+                      "La session est modifiée.")
+        if error is None:
+            return redirect(url_for("trainings.roster", session_id=session_id))
+        status = error.status
+    return render_template("trainings/session_form.html", form=form, session=session), (
+        status if status != 200 or not form.errors else 422)
 
 
 @bp.route("/equipe/sessions/<int:session_id>", methods=["GET", "POST"])
