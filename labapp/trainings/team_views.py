@@ -10,9 +10,9 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from labapp.db_types import utcnow
-from labapp.errors import DomainError
+from labapp.errors import DomainError, ValidationFailed
 from labapp.extensions import db
-from labapp.forms_util import commit_or_show, show_domain_error
+from labapp.forms_util import show_domain_error, submit_form
 from labapp.pagination import paginate
 from labapp.timeutil import InvalidLocalTime, combine_paris, paris_to_utc, to_paris
 from labapp.trainings import catalogue, services
@@ -92,17 +92,17 @@ def _prefill_from_offering(form: SessionForm, offering_id: int | None) -> None:
     form.capacity.data, form.description.data = offering.default_capacity, offering.description
 
 
-def _form_values(form: SessionForm) -> dict | None:
-    """Service arguments from a valid form; None (errors placed) for a bad Paris time."""
+def _form_values(form: SessionForm) -> dict:
+    """Service arguments from a valid form (times in Paris wall time); a wall time that
+    does not exist in Paris is a ValidationFailed on the start time."""
     try:
         start = combine_paris(form.day.data, form.start_time.data)
         end = combine_paris(form.day.data, form.end_time.data)
         deadline = (paris_to_utc(form.registration_deadline.data)
                     if form.registration_deadline.data else None)
     except InvalidLocalTime:
-        form.start_time.errors = list(form.start_time.errors) + [
-            "Cette heure n'existe pas à Paris (passage à l'heure d'été)."]
-        return None
+        raise ValidationFailed.on(
+            "start_time", "Cette heure n'existe pas à Paris (passage à l'heure d'été).") from None
     return {
         "title": form.title.data, "start_at": start, "end_at": end,
         "capacity": form.capacity.data, "location": form.location.data,
@@ -113,31 +113,8 @@ def _form_values(form: SessionForm) -> dict | None:
     }
 
 
-@bp.route("/equipe/sessions/nouvelle", methods=["GET", "POST"])
-@login_required
-def create_session():
-    """Create a session (also in the past, to record history)."""
-    _team_only()
-    form = _session_form()
-    created = []
-
-    def action():
-        created.append(services.create_session(
-            current_user, kind=form.kind.data, offering_id=form.offering_id.data or None,
-            **values))
-
-    status = 200
-    if form.validate_on_submit() and (values := _form_values(form)) is not None:
-        error = _save(form, action, "La session est créée.")
-        if error is None:
-            return redirect(url_for("trainings.roster", session_id=created[0].id))
-        status = error.status
-    return render_template("trainings/session_form.html", form=form, session=None), (
-        status if status != 200 or not form.errors else 422)
-
-
-def _save(form, action, success: str) -> DomainError | None:
-    """commit_or_show, with the service's field names (start/end) as the form's."""
+def _save(form: SessionForm, action, success: str) -> int | None:
+    """submit_form with the service's field names (start/end) as the form's."""
     mapping = {"start": "start_time", "end": "end_time"}
 
     def mapped():
@@ -147,7 +124,22 @@ def _save(form, action, success: str) -> DomainError | None:
             error.errors = {mapping.get(k, k): v for k, v in error.errors.items()}
             raise
 
-    return commit_or_show(form, mapped, success)
+    return submit_form(form, mapped, success)
+
+
+@bp.route("/equipe/sessions/nouvelle", methods=["GET", "POST"])
+@login_required
+def create_session():
+    """Create a session (also in the past, to record history)."""
+    _team_only()
+    form = _session_form()
+    created = []
+    status = _save(form, lambda: created.append(services.create_session(
+        current_user, kind=form.kind.data, offering_id=form.offering_id.data or None,
+        **_form_values(form))), "La session est créée.")
+    if status is None:
+        return redirect(url_for("trainings.roster", session_id=created[0].id))
+    return render_template("trainings/session_form.html", form=form, session=None), status
 
 
 @bp.route("/equipe/sessions/<int:session_id>/modifier", methods=["GET", "POST"])
@@ -157,15 +149,12 @@ def edit_session(session_id: int):
     _team_only()
     session = services.get_session(session_id)
     form = _session_form(session)
-    status = 200
-    if form.validate_on_submit() and (values := _form_values(form)) is not None:
-        error = _save(form, lambda: services.update_session(current_user, session_id, **values),
-                      "La session est modifiée.")
-        if error is None:
-            return redirect(url_for("trainings.roster", session_id=session_id))
-        status = error.status
-    return render_template("trainings/session_form.html", form=form, session=session), (
-        status if status != 200 or not form.errors else 422)
+    status = _save(form, lambda: services.update_session(current_user, session_id,
+                                                         **_form_values(form)),
+                   "La session est modifiée.")
+    if status is None:
+        return redirect(url_for("trainings.roster", session_id=session_id))
+    return render_template("trainings/session_form.html", form=form, session=session), status
 
 
 @bp.route("/equipe/sessions/<int:session_id>", methods=["GET", "POST"])
