@@ -70,6 +70,16 @@ def _decimal_fr(value) -> str:  # tables repeat the same figures (hours, rates)
     return format_decimal(value, locale=LOCALE)
 
 
+def duration_fr(minutes: int | None) -> str:
+    """`3 h`, `1 h 30`, `45 min` ; `—` for None."""
+    if minutes is None:
+        return "—"
+    hours, rest = divmod(int(minutes), 60)
+    if not hours:
+        return f"{rest} min"
+    return f"{hours} h {rest:02d}" if rest else f"{hours} h"
+
+
 FILTERS = {
     "datetime_fr": datetime_fr,
     "date_fr": date_fr,
@@ -77,4 +87,5 @@ FILTERS = {
     "time_fr": time_fr,
     "amount_fr": amount_fr,
     "number_fr": number_fr,
+    "duration_fr": duration_fr,
 }

@@ -39,3 +39,26 @@ def commit_or_show(form: FlaskForm, action: Callable[[], object], success: str,
     db.session.commit()
     flash(success, category)
     return None
+
+
+def submit_form(form: FlaskForm, action: Callable[[], object], success: str) -> int | None:
+    """The whole POST of a form page: None once the valid form's `action` ran and was
+    committed (the caller redirects), otherwise the status to render the page with:
+    200 (not submitted), 422 (a field is invalid) or the DomainError's status."""
+    if not form.validate_on_submit():
+        return 422 if form.errors else 200
+    error = commit_or_show(form, action, success)
+    return None if error is None else error.status
+
+
+class FrenchForm(FlaskForm):
+    """A FlaskForm whose built-in WTForms messages (lengths, numbers, choices) are in French,
+    from the translations WTForms ships (Flask-WTF's own i18n needs Flask-Babel)."""
+
+    class Meta:
+        locales = ("fr_FR", "fr")
+
+        def get_translations(self, form):
+            from wtforms.meta import DefaultMeta
+
+            return DefaultMeta.get_translations(self, form)

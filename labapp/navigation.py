@@ -9,6 +9,7 @@ from flask import current_app, request, url_for
 NAV_ENTRIES = [
     ("Accueil", "main.index", "all"),
     ("Agenda", "trainings.agenda", "all"),
+    ("Catalogue", "trainings.public_catalogue", "all"),
     ("Réserver l'espace", "bookings.calendar", "user"),
     ("Mes réservations", "bookings.mine", "user"),
     ("Mes projets", "projects.mine", "user"),

@@ -1,6 +1,6 @@
 from datetime import UTC, datetime
 
-from labapp.formatting import amount_fr, date_fr, datetime_fr, time_fr
+from labapp.formatting import amount_fr, date_fr, datetime_fr, duration_fr, time_fr
 
 
 def test_french_dates_in_paris_time():
@@ -15,3 +15,8 @@ def test_amounts_use_french_grouping():
     text = amount_fr(483200)
     assert text.replace("\u202f", " ").replace("\u00a0", " ") == "483 200 €"
     assert amount_fr(12.5).replace("\u00a0", " ") == "12,50 €"
+
+
+def test_durations_in_hours_and_minutes():
+    assert [duration_fr(m) for m in (45, 60, 90, 180, 360, None)] == [
+        "45 min", "1 h", "1 h 30", "3 h", "6 h", "—"]

@@ -78,7 +78,8 @@ def test_project_page_queries_do_not_grow(client, login, create_user, create_pro
             n = counter["n"]
             booking = create_booking(title=f"Atelier {n}", start=f"{8 + n % 10:02d}:00",
                                      end=f"{8 + n % 10:02d}:30", project_id=project_id,
-                                     space=db.session.get(Space, space_id))
+                                     space=db.session.get(Space, space_id),
+                                     by=db.session.get(User, requester_id))
             session = create_session(db.session.get(User, team_id), title=f"Session {n}",
                                      kind="atelier")
             team, project = db.session.get(User, team_id), db.session.get(Project, project_id)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SubmitField, TextAreaField
-from wtforms.validators import Optional
+from wtforms import RadioField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
 
-from labapp.surveys.models import SCALE5, Questionnaire
+from labapp.forms_util import FrenchForm
+from labapp.surveys.models import SCALE5, Question, Questionnaire
 
 try:  # WTForms >= 3.3 deprecates (value, label) tuples
     from wtforms.fields.choices import SelectChoice
@@ -41,3 +42,47 @@ def survey_form_class(questionnaire: Questionnaire) -> type[FlaskForm]:
 
 def raw_answers(form: FlaskForm, questionnaire: Questionnaire) -> dict[str, str | None]:
     return {q.code: getattr(form, q.code).data for q in questionnaire.active_questions}
+
+
+# --- the team's questionnaire editing ------------------------------------------------------
+
+REQUIRED = "Ce champ est obligatoire."
+
+
+def question_form_class(question: Question) -> type[FlaskForm]:
+    """Wording of a question, its hint and one field per option (`option_<id>`: option ids,
+    and so results, stay when wordings change). The service re-checks every rule."""
+
+    class QuestionForm(FrenchForm):
+        label = StringField("Intitulé de la question",
+                            validators=[DataRequired(REQUIRED), Length(max=300)])
+        hint = StringField("Aide sous la question", validators=[Optional(), Length(max=300)],
+                           description="Par exemple : « Ne donnez pas d'information permettant "
+                                       "de vous identifier. »")
+        submit = SubmitField("Enregistrer")
+
+    if question.kind == "choice":
+        for number, option in enumerate(question.options, 1):
+            setattr(QuestionForm, f"option_{option.id}", StringField(
+                f"Choix {number}", validators=[DataRequired(REQUIRED), Length(max=200)]))
+    return QuestionForm
+
+
+def option_fields(form: FlaskForm, question: Question) -> list:
+    """The option fields of a question form, in the options' order ([] unless a choice)."""
+    if question.kind != "choice":
+        return []
+    return [getattr(form, f"option_{o.id}") for o in question.options]
+
+
+class AddQuestionForm(FrenchForm):
+    """A new optional question: free text, or a choice among options (one per line)."""
+
+    label = StringField("Intitulé de la question", validators=[DataRequired(REQUIRED), Length(max=300)])
+    hint = StringField("Aide sous la question", validators=[Optional(), Length(max=300)])
+    kind = RadioField("Type de réponse", default="text", validators=[DataRequired(REQUIRED)],
+                      choices=[("text", "Texte libre"), ("choice", "Un choix parmi une liste")])
+    options = TextAreaField("Choix proposés", validators=[Optional(), Length(max=2500)],
+                            description="Pour une question à choix : un choix par ligne, "
+                                        "au moins deux.")
+    submit = SubmitField("Ajouter la question")

@@ -364,3 +364,35 @@ def results_for(target_kind: str, target_ids: list[int]) -> Results:
                                         texts.get(question.id, [])))
     return Results(responses=responses, invited=invited, answered=answered or 0, overall=overall,
                    min_answers=minimum, questions=questions)
+
+
+@dataclass
+class TargetCounts:
+    """Counts only (never details): anonymous responses, invitations sent, invitations answered."""
+
+    responses: int = 0
+    invited: int = 0
+    answered: int = 0
+
+    @property
+    def response_rate(self) -> float | None:
+        return response_rate(self.invited, self.answered)
+
+
+def counts_by_target(target_kind: str, target_ids: list[int]) -> dict[int, TargetCounts]:
+    """{target_id: TargetCounts} for each of `target_ids`, in two grouped queries."""
+    counts = {target_id: TargetCounts() for target_id in target_ids}
+    if not target_ids:
+        return counts
+    for target_id, responses in db.session.execute(
+            select(SurveyResponse.target_id, func.count(SurveyResponse.id))
+            .where(SurveyResponse.target_kind == target_kind,
+                   SurveyResponse.target_id.in_(target_ids))
+            .group_by(SurveyResponse.target_id)):
+        counts[target_id].responses = responses
+    for target_id, invited, answered in db.session.execute(
+            select(Invitation.target_id, func.count(Invitation.id), func.count(Invitation.answered_at))
+            .where(Invitation.target_kind == target_kind, Invitation.target_id.in_(target_ids))
+            .group_by(Invitation.target_id)):
+        counts[target_id].invited, counts[target_id].answered = invited, answered
+    return counts

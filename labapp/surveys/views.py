@@ -7,9 +7,15 @@ from flask_login import current_user, login_required
 
 from labapp.errors import Conflict, NotFound, ValidationFailed
 from labapp.extensions import db, limiter
-from labapp.forms_util import show_domain_error
-from labapp.surveys import demo, jobs, services  # noqa: F401  (demo, jobs: seeder, tick jobs)
-from labapp.surveys.forms import raw_answers, survey_form_class
+from labapp.forms_util import show_domain_error, submit_form
+from labapp.surveys import demo, jobs, questionnaires, services  # noqa: F401  (demo, jobs: seeder, tick jobs)
+from labapp.surveys.forms import (
+    AddQuestionForm,
+    option_fields,
+    question_form_class,
+    raw_answers,
+    survey_form_class,
+)
 from labapp.surveys.questionnaires import ensure_questionnaire
 
 bp = Blueprint("surveys", __name__)
@@ -113,6 +119,7 @@ def target_results(kind: str, target_id: int):
     room_url = current_app.config["BASE_URL"] + url_for("surveys.room", code=link.code)
     return render_template("surveys/results.html", results=results, kind=kind, target_id=target_id,
                            title=jobs.target_title(kind, target_id), room_url=room_url,
+                           offering=_offering_of(kind, target_id),
                            qr_svg=qr_svg(room_url), csv_url=url_for(
                                "surveys.target_csv", kind=kind, target_id=target_id))
 
@@ -128,6 +135,48 @@ def target_csv(kind: str, target_id: int):
     return _csv_response(results, f"avis-{kind}-{target_id}.csv")
 
 
+@bp.get("/equipe/avis/offre/<int:offering_id>")
+@login_required
+def offering_results(offering_id: int):
+    """Results of a catalogue offering: its sessions together, then each session's counts."""
+    _require_team()
+    offering, sessions, per_session, results = _offering_results(offering_id)
+    return render_template("surveys/offering.html", offering=offering, results=results,
+                           sessions=sessions, per_session=per_session,
+                           csv_url=url_for("surveys.offering_csv", offering_id=offering_id))
+
+
+@bp.get("/equipe/avis/offre/<int:offering_id>.csv")
+@login_required
+def offering_csv(offering_id: int):
+    """CSV export of an offering's results (counts only below the threshold)."""
+    _require_team()
+    _, _, _, results = _offering_results(offering_id)
+    return _csv_response(results, f"avis-offre-{offering_id}.csv")
+
+
+def _offering_of(kind: str, target_id: int):
+    """The catalogue offering of a session, if any (its page links to the offering's results)."""
+    from labapp.trainings.models import Session
+
+    session = db.session.get(Session, target_id) if kind == "session" else None
+    return session.offering if session is not None else None
+
+
+def _offering_results(offering_id: int):
+    """The offering, its sessions that were held or have answers (soonest first), their
+    counts, and the results of all its sessions together."""
+    from labapp.trainings import catalogue
+
+    offering = catalogue.get_offering(offering_id)
+    sessions = catalogue.offering_sessions(offering_id)
+    ids = [s.id for s in sessions]
+    per_session = services.counts_by_target("session", ids)
+    shown = [s for s in sessions if s.status == "held" or per_session[s.id].responses
+             or per_session[s.id].invited]
+    return offering, shown, per_session, services.results_for("session", ids)
+
+
 @bp.get("/equipe/avis/annee/<int:year>")
 @login_required
 def year_results(year: int):
@@ -140,6 +189,68 @@ def year_results(year: int):
         ids = source.in_year(year)
         blocks.append((kind, services.results_for(kind, ids), len(ids)))
     return render_template("surveys/year.html", year=year, blocks=blocks)
+
+
+# --- the team edits the questionnaires ----------------------------------------------------
+
+QUESTIONNAIRE_NAMES = {"session": "des sessions", "project": "des projets"}
+
+
+def _questionnaire_kind(kind: str) -> str:
+    if kind not in QUESTIONNAIRE_NAMES:
+        raise NotFound("Questionnaire inconnu.")
+    return kind
+
+
+@bp.get("/equipe/avis/questionnaires/<kind>")
+@login_required
+def questionnaire(kind: str):
+    """The questions of the sessions' or the projects' questionnaire, to edit or add to."""
+    _require_team()
+    questionnaire = ensure_questionnaire(_questionnaire_kind(kind))
+    db.session.commit()  # created with its standard questions on first use
+    return render_template("surveys/questionnaire.html", questionnaire=questionnaire, kind=kind,
+                           names=QUESTIONNAIRE_NAMES)
+
+
+@bp.route("/equipe/avis/questionnaires/<kind>/questions/<int:question_id>",
+          methods=["GET", "POST"])
+@login_required
+def edit_question(kind: str, question_id: int):
+    """Change the wording of a question and of its options (results are kept)."""
+    _require_team()
+    question = questionnaires.get_question(_questionnaire_kind(kind), question_id)
+    form = question_form_class(question)()
+    options = option_fields(form, question)
+    status = submit_form(form, lambda: questionnaires.edit_question(
+        current_user, question, form.label.data, form.hint.data or "",
+        {option.id: field.data for option, field in zip(question.options, options, strict=True)}),
+        "La question est modifiée. Les réponses déjà reçues sont conservées.")
+    if status is None:
+        return redirect(url_for("surveys.questionnaire", kind=kind))
+    if status == 200:  # not submitted: show the current wordings
+        form.label.data, form.hint.data = question.label, question.hint
+        for field, option in zip(options, question.options, strict=True):
+            field.data = option.label
+    return render_template("surveys/question_form.html", form=form, question=question, kind=kind,
+                           options=options, names=QUESTIONNAIRE_NAMES), status
+
+
+@bp.route("/equipe/avis/questionnaires/<kind>/nouvelle-question", methods=["GET", "POST"])
+@login_required
+def add_question(kind: str):
+    """Add an optional question (free text or a choice) at the end of the questionnaire."""
+    _require_team()
+    questionnaire = ensure_questionnaire(_questionnaire_kind(kind))
+    form = AddQuestionForm()
+    status = submit_form(form, lambda: questionnaires.add_optional_question(
+        current_user, questionnaire, form.label.data, form.kind.data,
+        (form.options.data or "").splitlines(), form.hint.data or ""),
+        "La question facultative est ajoutée à la fin du questionnaire.")
+    if status is None:
+        return redirect(url_for("surveys.questionnaire", kind=kind))
+    return render_template("surveys/question_add.html", form=form, kind=kind,
+                           names=QUESTIONNAIRE_NAMES), status
 
 
 def _csv_response(results, filename: str):

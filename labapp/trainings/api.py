@@ -341,3 +341,5 @@ register_paths({
             parameters=_sid, errors=("401", "403", "404", "409")),
     },
 }, SCHEMAS)
+
+from labapp.trainings import catalogue_api  # noqa: E402,F401  (offerings, on the same blueprint)

@@ -13,8 +13,8 @@ from labapp.db_types import utcnow
 from labapp.demo import demo_seeder
 from labapp.extensions import db
 from labapp.timeutil import combine_paris
+from labapp.trainings import catalogue, services
 from labapp.trainings import registrations as regs
-from labapp.trainings import services
 from labapp.trainings.models import Offering, Session
 
 CATALOGUE = [
@@ -66,7 +66,7 @@ def seed_trainings() -> None:
     for title, kind, themes, audience, minutes, capacity in CATALOGUE:
         offering = db.session.scalar(select(Offering).where(Offering.title == title))
         if offering is None:
-            offering = services.create_offering(
+            offering = catalogue.create_offering(
                 team, title, kind, themes=themes, duration_minutes=minutes, audience=audience,
                 default_capacity=capacity,
                 description=f"{title}. Une session pratique animée par l'équipe du Lab Minnov.")

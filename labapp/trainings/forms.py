@@ -9,7 +9,9 @@ from wtforms import (
     DateTimeLocalField,
     EmailField,
     IntegerField,
+    RadioField,
     SelectField,
+    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
@@ -17,7 +19,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from labapp.trainings.models import KIND_LABELS, LOCATION_LABELS
+from labapp.forms_util import FrenchForm
+from labapp.trainings.models import AUDIENCE_LABELS, KIND_LABELS, LOCATION_LABELS, THEMES
 
 REQUIRED = "Ce champ est obligatoire."
 
@@ -51,7 +54,7 @@ class AddPersonForm(FlaskForm):
     submit = SubmitField("Ajouter")
 
 
-class SessionForm(FlaskForm):
+class SessionForm(FrenchForm):
     """Team: create or edit a session (times in Paris wall time)."""
 
     title = StringField("Titre", validators=[DataRequired(REQUIRED), Length(max=200)])
@@ -63,8 +66,11 @@ class SessionForm(FlaskForm):
     capacity = IntegerField("Nombre de places", validators=[
         InputRequired(REQUIRED), NumberRange(1, 1000, "Entre 1 et 1000 places.")])
     location = SelectField("Lieu", choices=list(LOCATION_LABELS.items()))
-    space_id = IntegerField("Espace du lab (numéro)", validators=[Optional()],
-                            description="Obligatoire pour une session au lab.")
+    space_id = SelectField("Espace du lab", coerce=int, choices=[(0, "— Choisissez l'espace —")],
+                           default=0, invalid_choice_message="Choisissez un espace de la liste.",
+                           invalid_value_message="Choisissez un espace de la liste.",
+                           description="Pour une session au lab : le lab entier ou l'une de ses "
+                                       "zones. La session le réserve ; un créneau déjà pris est refusé.")
     address = StringField("Adresse", validators=[Optional(), Length(max=300)],
                           description="Pour une session à une autre adresse.")
     video_link = StringField("Lien de visioconférence", validators=[Optional(), Length(max=500)],
@@ -74,3 +80,41 @@ class SessionForm(FlaskForm):
     trainers = StringField("Intervenants", validators=[Optional(), Length(max=300)])
     description = TextAreaField("Description", validators=[Optional(), Length(max=5000)])
     submit = SubmitField("Enregistrer")
+
+
+class OfferingForm(FrenchForm):
+    """Team: create or edit a catalogue offering (the service re-checks every rule)."""
+
+    title = StringField("Intitulé", validators=[DataRequired(REQUIRED), Length(max=200)])
+    kind = SelectField("Type", choices=list(KIND_LABELS.items()))
+    themes = SelectMultipleField("Thèmes", choices=[(t, t) for t in THEMES],
+                                 validators=[Optional()])
+    other_themes = StringField(
+        "Autres thèmes", validators=[Optional(), Length(max=500)],
+        description="Séparés par des virgules, par exemple : intelligence collective, prototypage.")
+    description = TextAreaField("Description", validators=[Optional(), Length(max=5000)])
+    duration_minutes = IntegerField(
+        "Durée d'une session, en minutes", description="Par exemple 180 pour 3 heures.",
+        validators=[InputRequired(REQUIRED), NumberRange(1, 7200, "Entre 1 et 7200 minutes.")])
+    audience = RadioField("Public", choices=list(AUDIENCE_LABELS.items()), default="tous",
+                          validators=[InputRequired(REQUIRED)])
+    default_capacity = IntegerField(
+        "Nombre de places par défaut", description="Proposé pour chaque nouvelle session.",
+        validators=[InputRequired(REQUIRED), NumberRange(1, 1000, "Entre 1 et 1000 places.")])
+    active = BooleanField("Visible dans le catalogue public", default=True)
+    submit = SubmitField("Enregistrer")
+
+    def theme_list(self) -> list[str]:
+        """Checked themes, then the team's own (comma-separated)."""
+        others = [t for t in (self.other_themes.data or "").split(",") if t.strip()]
+        return list(self.themes.data or []) + others
+
+    def fill(self, offering) -> None:
+        """Show an offering's values (its own themes go to `other_themes`)."""
+        self.title.data, self.kind.data = offering.title, offering.kind
+        self.themes.data = [t for t in offering.themes or [] if t in THEMES]
+        self.other_themes.data = ", ".join(t for t in offering.themes or [] if t not in THEMES)
+        self.description.data = offering.description
+        self.duration_minutes.data = offering.duration_minutes
+        self.audience.data, self.default_capacity.data = offering.audience, offering.default_capacity
+        self.active.data = offering.active

@@ -21,6 +21,17 @@ def absolute_url(endpoint: str, **values) -> str:
     return current_app.config["BASE_URL"] + path
 
 
+def session_place(session: Session) -> str:
+    """Where the session takes place, worded as the calendar invitations' LOCATION (the lab
+    space and its address, "En ligne", or the address given); "" when unknown."""
+    from labapp.bookings.models import Space
+    from labapp.calendar.sources import session_location
+    from labapp.extensions import db
+
+    space = db.session.get(Space, session.space_id) if session.space_id else None
+    return session_location(session, {space.id: space} if space else {})
+
+
 def _context(registration: Registration, session: Session, manage_secret: str | None) -> dict:
     manage_url = None
     if manage_secret:
@@ -29,6 +40,7 @@ def _context(registration: Registration, session: Session, manage_secret: str | 
         "registration": registration,
         "session": session,
         "session_url": absolute_url("trainings.session_page", session_id=session.id),
+        "place": session_place(session),
         "manage_url": manage_url,
         # The video link goes only to confirmed registrants.
         "video_link": session.video_link if registration.status == "confirmed" else None,
@@ -60,4 +72,12 @@ def send_reminder_mail(registration: Registration, session: Session) -> None:
 
 def send_cancelled_mail(registration: Registration, session: Session) -> None:
     queue_mail(registration.email, f"Session annulée : {session.title}", "session_cancelled",
+               **_context(registration, session, None))
+
+
+def send_changed_mail(registration: Registration, session: Session, change,
+                      waitlist_position: int | None) -> None:
+    """The team changed the time or place of the session (`change`: a SessionChange)."""
+    queue_mail(registration.email, f"Session modifiée : {session.title}", "session_changed",
+               change=change, waitlist_position=waitlist_position,
                **_context(registration, session, None))

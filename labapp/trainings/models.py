@@ -18,6 +18,9 @@ from labapp.extensions import db
 KINDS = ("formation", "webinaire", "rencontre", "atelier")
 KIND_LABELS = {"formation": "Formation", "webinaire": "Webinaire", "rencontre": "Rencontre",
                "atelier": "Atelier"}
+# The lab's usual themes; the team may add its own to an offering.
+THEMES = ("écoute usagers", "entretiens utilisateurs", "décryptage comportemental",
+          "co-développement", "outils collaboratifs", "design de service")
 AUDIENCES = ("agents", "societe_civile", "tous")
 AUDIENCE_LABELS = {"agents": "Agents", "societe_civile": "Société civile", "tous": "Tous publics"}
 LOCATIONS = ("lab", "online", "other")

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from labapp.auth.models import User
@@ -194,6 +194,60 @@ def promote_waitlist(session: Session, now: datetime) -> list[Registration]:
             mails.send_promoted_mail(registration, session)
     db.session.flush()
     return promoted
+
+
+TIME_FIELDS = frozenset({"start_at", "end_at"})
+PLACE_FIELDS = frozenset({"location", "space_id", "address"})
+
+
+@dataclass
+class SessionChange:
+    """What a team edit changed in a session (field names), and its time before the edit."""
+
+    previous_start: datetime
+    previous_end: datetime
+    fields: set[str]
+
+    @property
+    def moved(self) -> bool:
+        return bool(self.fields & TIME_FIELDS)
+
+    @property
+    def place_changed(self) -> bool:
+        return bool(self.fields & PLACE_FIELDS)
+
+    @property
+    def link_changed(self) -> bool:
+        return "video_link" in self.fields
+
+
+def tell_registrants_of_change(session: Session, change: SessionChange, now: datetime,
+                               already_told: set[int] | frozenset = frozenset()) -> int:
+    """E-mail the confirmed and waitlisted registrants of a session still to come that its
+    time or place changed (a new video link: the confirmed only, who alone receive it).
+    `already_told`: registrations just promoted, whose mail already gives the new details.
+    A new time makes the day-before reminder due again. Returns the number of e-mails."""
+    if change.moved:
+        db.session.execute(
+            update(Registration)
+            .where(Registration.session_id == session.id, Registration.status.in_(ACTIVE_STATUSES))
+            .values(reminder_sent_at=None))
+    if not (change.moved or change.place_changed or change.link_changed) or not _upcoming(session, now):
+        return 0
+    statuses = ACTIVE_STATUSES if change.moved or change.place_changed else ("confirmed",)
+    registrations = db.session.scalars(
+        select(Registration)
+        .where(Registration.session_id == session.id, Registration.status.in_(statuses))
+        .order_by(Registration.created_at, Registration.id))
+    told, position = 0, 0
+    for registration in registrations:
+        position += registration.status == "waitlisted"
+        if registration.id in already_told:
+            continue
+        mails.send_changed_mail(registration, session, change,
+                                position if registration.status == "waitlisted" else None)
+        told += 1
+    return told
 
 
 def get_registration(actor: User, registration_id: int) -> Registration:

@@ -19,7 +19,6 @@ from labapp.extensions import db
 from labapp.trainings import mails
 from labapp.trainings.models import (
     ACTIVE_STATUSES,
-    AUDIENCES,
     KINDS,
     LOCATIONS,
     SESSION_STATUSES,
@@ -69,8 +68,7 @@ def session_counts(session_ids) -> dict[int, dict[str, int]]:
 
 
 def list_sessions(start: datetime | None = None, end: datetime | None = None,
-                  kind: str | None = None, status: str | None = None,
-                  upcoming_only_after: datetime | None = None) -> list[Session]:
+                  kind: str | None = None, status: str | None = None) -> list[Session]:
     """Sessions meeting [start, end) (either bound optional), by start time."""
     query = select(Session).order_by(Session.start_at, Session.id)
     if start is not None:
@@ -81,14 +79,18 @@ def list_sessions(start: datetime | None = None, end: datetime | None = None,
         query = query.where(Session.kind == kind)
     if status is not None:
         query = query.where(Session.status == status)
-    if upcoming_only_after is not None:
-        query = query.where(Session.start_at > upcoming_only_after)
     return list(db.session.scalars(query))
+
+
+def open_conditions(now: datetime) -> tuple:
+    """WHERE clauses of the sessions the public agenda and catalogue show: scheduled
+    and not started yet."""
+    return Session.status == "scheduled", Session.start_at > now
 
 
 def agenda_query(now: datetime | None = None):
     """The public agenda as a select: scheduled sessions not started yet, soonest first."""
-    return (select(Session).where(Session.status == "scheduled", Session.start_at > (now or utcnow()))
+    return (select(Session).where(*open_conditions(now or utcnow()))
             .order_by(Session.start_at, Session.id))
 
 
@@ -160,6 +162,8 @@ def create_session(actor: User, title: str, kind: str, start_at: datetime, end_a
         "trainers": _clean_text(trainers, "trainers", 300, False, errors) or "",
         "description": _clean_text(description, "description", 5000, False, errors) or "",
     }
+    if location != "lab":
+        values["space_id"] = None  # only a session in the lab holds a space
     if offering_id is not None and db.session.get(Offering, offering_id) is None:
         errors.setdefault("offering_id", []).append("Offre du catalogue introuvable.")
     _check_session_fields(values, errors)
@@ -174,8 +178,18 @@ def create_session(actor: User, title: str, kind: str, start_at: datetime, end_a
     return session
 
 
+# The bookings rules name their fields after a booking; a session's form and API name them
+# after the session: a taken slot is an error on the space chosen, too many people on the
+# capacity.
+BOOKING_TO_SESSION_FIELDS = {
+    Conflict: {"start": "space_id", "end": "space_id"},
+    ValidationFailed: {"attendees": "capacity"},
+}
+
+
 def _book_room(actor: User, session: Session):
-    """Book the session's lab space through the bookings rules (Conflict 409 if taken)."""
+    """Book the session's lab space through the bookings rules (Conflict 409 if taken,
+    reported on `space_id`)."""
     from labapp.bookings.services import book_space_for_session
 
     purpose = "atelier" if session.kind == "atelier" else "formation"
@@ -184,6 +198,12 @@ def _book_room(actor: User, session: Session):
                                       session.title, session.capacity, purpose=purpose)
     except NotFound:
         raise ValidationFailed.on("space_id", "Espace du lab introuvable.") from None
+    except (Conflict, ValidationFailed) as error:
+        names = BOOKING_TO_SESSION_FIELDS[type(error)]
+        errors: dict[str, list[str]] = {}
+        for name, messages in error.errors.items():
+            errors.setdefault(names.get(name, name), []).extend(messages)
+        raise type(error)(error.message, errors) from None
 
 
 def _release_room(actor: User, session: Session, reason: str) -> None:
@@ -206,8 +226,15 @@ EDITABLE = ("title", "start_at", "end_at", "capacity", "location", "space_id", "
 
 def update_session(actor: User, session_id: int, now: datetime | None = None, **changes) -> Session:
     """Team: change a session's fields (see EDITABLE). Lowering the capacity below the
-    confirmed count is refused (422); raising it promotes from the waiting list."""
-    from labapp.trainings.registrations import count_active, promote_waitlist
+    confirmed count is refused (422); raising it promotes from the waiting list. A new
+    time or place of a session still to come is e-mailed to the confirmed and waitlisted
+    registrants (the calendar job then updates the invitations of the confirmed ones)."""
+    from labapp.trainings.registrations import (
+        SessionChange,
+        count_active,
+        promote_waitlist,
+        tell_registrants_of_change,
+    )
 
     require_team(actor)
     now = now or utcnow()
@@ -225,6 +252,8 @@ def update_session(actor: User, session_id: int, now: datetime | None = None, **
     values = {name: getattr(session, name) for name in EDITABLE}
     values["kind"] = session.kind
     values.update(changes)
+    if values["location"] != "lab" and values["space_id"] is not None:
+        values["space_id"] = changes["space_id"] = None  # only a session in the lab holds a space
     _check_session_fields(values, errors)
     confirmed = count_active(session.id)["confirmed"]
     if "capacity" in changes and isinstance(values["capacity"], int) and values["capacity"] < confirmed:
@@ -232,24 +261,22 @@ def update_session(actor: User, session_id: int, now: datetime | None = None, **
             f"{confirmed} personnes sont déjà confirmées : la capacité ne peut pas être inférieure.")
     if errors:
         raise ValidationFailed(next(iter(errors.values()))[0], errors)
-    calendar_change = any(
-        field in changes and changes[field] != getattr(session, field) for field in CALENDAR_FIELDS
-    )
-    room_change = any(
-        field in changes and changes[field] != getattr(session, field)
-        for field in ("start_at", "end_at", "location", "space_id", "capacity"))
+    changed = {field for field, value in changes.items() if value != getattr(session, field)}
+    change = SessionChange(session.start_at, session.end_at, changed)
     for name, value in changes.items():
         if name in ("trainers", "description"):
             value = value or ""
         setattr(session, name, value)
-    if room_change:  # re-book the room for the new slot (409 and nothing changes if taken)
+    if changed & {"start_at", "end_at", "location", "space_id", "capacity"}:
+        # re-book the room for the new slot (409 and nothing changes if taken)
         _release_room(actor, session, "Session déplacée ou modifiée.")
         if session.location == "lab":
             session.booking_id = _book_room(actor, session).id
-    if calendar_change:
+    if changed & set(CALENDAR_FIELDS):
         session.bump_sequence()
     db.session.flush()
-    promote_waitlist(session, now)
+    promoted = promote_waitlist(session, now)
+    tell_registrants_of_change(session, change, now, already_told={r.id for r in promoted})
     return session
 
 
@@ -287,40 +314,8 @@ def cancel_session(actor: User, session_id: int, now: datetime | None = None) ->
     return session
 
 
-def create_offering(actor: User, title: str, kind: str, themes: list[str] | None = None,
-                    description: str = "", duration_minutes: int = 180, audience: str = "tous",
-                    default_capacity: int = 12) -> Offering:
-    """Team: add a catalogue entry."""
-    require_team(actor)
-    errors: dict[str, list[str]] = {}
-    title = _clean_text(title, "title", 200, True, errors)
-    if kind not in KINDS:
-        errors.setdefault("kind", []).append("Type inconnu.")
-    if audience not in AUDIENCES:
-        errors.setdefault("audience", []).append("Public inconnu.")
-    if not isinstance(duration_minutes, int) or not 1 <= duration_minutes <= 24 * 60 * 5:
-        errors.setdefault("duration_minutes", []).append("Durée invalide.")
-    if not isinstance(default_capacity, int) or not 1 <= default_capacity <= MAX_CAPACITY:
-        errors.setdefault("default_capacity", []).append(f"Capacité entre 1 et {MAX_CAPACITY}.")
-    if errors:
-        raise ValidationFailed(next(iter(errors.values()))[0], errors)
-    offering = Offering(title=title, kind=kind, themes=[t.strip() for t in themes or [] if t.strip()],
-                        description=description or "", duration_minutes=duration_minutes,
-                        audience=audience, default_capacity=default_capacity)
-    db.session.add(offering)
-    db.session.flush()
-    return offering
-
-
-def list_offerings(active_only: bool = True) -> list[Offering]:
-    query = select(Offering).order_by(Offering.kind, Offering.title)
-    if active_only:
-        query = query.where(Offering.active.is_(True))
-    return list(db.session.scalars(query))
-
-
 __all__ = [
-    "SESSION_STATUSES", "agenda_sessions", "cancel_session", "complete_session", "create_offering",
-    "create_session", "get_session", "list_offerings", "list_sessions", "lock_session",
+    "SESSION_STATUSES", "agenda_sessions", "cancel_session", "complete_session",
+    "create_session", "get_session", "list_sessions", "lock_session", "open_conditions",
     "session_counts", "update_session",
 ]

@@ -10,13 +10,13 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from labapp.db_types import utcnow
-from labapp.errors import DomainError
+from labapp.errors import DomainError, ValidationFailed
 from labapp.extensions import db
-from labapp.forms_util import show_domain_error
+from labapp.forms_util import show_domain_error, submit_form
 from labapp.pagination import paginate
 from labapp.timeutil import InvalidLocalTime, combine_paris, paris_to_utc, to_paris
+from labapp.trainings import catalogue, services
 from labapp.trainings import registrations as regs
-from labapp.trainings import services
 from labapp.trainings.forms import ActionForm, AddPersonForm, SessionForm
 from labapp.trainings.models import Session
 from labapp.trainings.views import bp
@@ -42,14 +42,31 @@ def sessions():
                            pagination=past, counts=counts)
 
 
+def _space_choices(current_space_id: int | None) -> list[tuple[int, str]]:
+    """The lab's bookable spaces (the whole lab first, then its zones), named with their
+    site when there are several; a session's current space stays listed even if archived."""
+    from labapp.bookings.models import Site
+    from labapp.bookings.site_services import list_spaces
+
+    spaces = list_spaces(include_inactive=True)
+    sites = {site.id: site.name for site in db.session.scalars(select(Site))}
+    several = len({s.site_id for s in spaces}) > 1
+    return [(0, "— Choisissez l'espace —")] + [
+        (s.id, (f"{sites[s.site_id]} — " if several else "") + f"{s.name} ({s.capacity} places)")
+        for s in spaces if s.active or s.id == current_space_id]
+
+
 def _session_form(session=None) -> SessionForm:
     form = SessionForm()
+    form.space_id.choices = _space_choices(session.space_id if session else None)
     if session is not None:  # kind and catalogue entry are fixed once created
         del form.kind
         del form.offering_id
     else:
         form.offering_id.choices = [(0, "— Aucune —")] + [
-            (o.id, f"{o.title} ({o.kind_label})") for o in services.list_offerings()]
+            (o.id, f"{o.title} ({o.kind_label})") for o in catalogue.list_offerings()]
+        if request.method == "GET":
+            _prefill_from_offering(form, request.args.get("offre", type=int))
     if session is not None and request.method == "GET":
         start, end = to_paris(session.start_at), to_paris(session.end_at)
         form.title.data = session.title
@@ -63,24 +80,51 @@ def _session_form(session=None) -> SessionForm:
     return form
 
 
-def _form_values(form: SessionForm) -> dict | None:
-    """Service arguments from a valid form; None (errors placed) for a bad Paris time."""
+def _prefill_from_offering(form: SessionForm, offering_id: int | None) -> None:
+    """"Programmer une session" from the catalogue: start from the offering's values."""
+    if offering_id is None:
+        return
+    try:
+        offering = catalogue.get_offering(offering_id)
+    except DomainError:
+        return
+    form.offering_id.data, form.title.data, form.kind.data = offering.id, offering.title, offering.kind
+    form.capacity.data, form.description.data = offering.default_capacity, offering.description
+
+
+def _form_values(form: SessionForm) -> dict:
+    """Service arguments from a valid form (times in Paris wall time); a wall time that
+    does not exist in Paris is a ValidationFailed on the start time."""
     try:
         start = combine_paris(form.day.data, form.start_time.data)
         end = combine_paris(form.day.data, form.end_time.data)
         deadline = (paris_to_utc(form.registration_deadline.data)
                     if form.registration_deadline.data else None)
     except InvalidLocalTime:
-        form.start_time.errors = list(form.start_time.errors) + [
-            "Cette heure n'existe pas à Paris (passage à l'heure d'été)."]
-        return None
+        raise ValidationFailed.on(
+            "start_time", "Cette heure n'existe pas à Paris (passage à l'heure d'été).") from None
     return {
         "title": form.title.data, "start_at": start, "end_at": end,
         "capacity": form.capacity.data, "location": form.location.data,
-        "space_id": form.space_id.data, "address": form.address.data or None,
+        "space_id": (form.space_id.data or None) if form.location.data == "lab" else None,
+        "address": form.address.data or None,
         "video_link": form.video_link.data or None, "registration_deadline": deadline,
         "trainers": form.trainers.data or "", "description": form.description.data or "",
     }
+
+
+def _save(form: SessionForm, action, success: str) -> int | None:
+    """submit_form with the service's field names (start/end) as the form's."""
+    mapping = {"start": "start_time", "end": "end_time"}
+
+    def mapped():
+        try:
+            action()
+        except DomainError as error:
+            error.errors = {mapping.get(k, k): v for k, v in error.errors.items()}
+            raise
+
+    return submit_form(form, mapped, success)
 
 
 @bp.route("/equipe/sessions/nouvelle", methods=["GET", "POST"])
@@ -89,51 +133,27 @@ def create_session():
     """Create a session (also in the past, to record history)."""
     _team_only()
     form = _session_form()
-    if form.validate_on_submit():
-        values = _form_values(form)
-        if values is not None:
-            try:
-                session = services.create_session(
-                    current_user, kind=form.kind.data, offering_id=form.offering_id.data or None,
-                    **values)
-            except DomainError as error:
-                db.session.rollback()
-                _show(form, error)
-            else:
-                db.session.commit()
-                flash("La session est créée.", "success")
-                return redirect(url_for("trainings.roster", session_id=session.id))
-    status = 422 if form.errors else 200
+    created = []
+    status = _save(form, lambda: created.append(services.create_session(
+        current_user, kind=form.kind.data, offering_id=form.offering_id.data or None,
+        **_form_values(form))), "La session est créée.")
+    if status is None:
+        return redirect(url_for("trainings.roster", session_id=created[0].id))
     return render_template("trainings/session_form.html", form=form, session=None), status
-
-
-def _show(form, error: DomainError) -> None:
-    """Service field names (start/end) to form field names."""
-    mapping = {"start": "start_time", "end": "end_time"}
-    error.errors = {mapping.get(k, k): v for k, v in error.errors.items()}
-    show_domain_error(form, error)
 
 
 @bp.route("/equipe/sessions/<int:session_id>/modifier", methods=["GET", "POST"])
 @login_required
 def edit_session(session_id: int):
-    """Edit title, times, capacity, place."""
+    """Edit title, times, capacity, place; registrants are told of a new time or place."""
     _team_only()
     session = services.get_session(session_id)
     form = _session_form(session)
-    if form.validate_on_submit():
-        values = _form_values(form)
-        if values is not None:
-            try:
-                services.update_session(current_user, session_id, **values)
-            except DomainError as error:
-                db.session.rollback()
-                _show(form, error)
-            else:
-                db.session.commit()
-                flash("La session est modifiée.", "success")
-                return redirect(url_for("trainings.roster", session_id=session_id))
-    status = 422 if form.errors else 200
+    status = _save(form, lambda: services.update_session(current_user, session_id,
+                                                         **_form_values(form)),
+                   "La session est modifiée.")
+    if status is None:
+        return redirect(url_for("trainings.roster", session_id=session_id))
     return render_template("trainings/session_form.html", form=form, session=session), status
 
 

@@ -137,4 +137,5 @@ def manage_registration(token: str):
     return response, 200, {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 
 
-from labapp.trainings import team_views  # noqa: E402,F401  (team pages on the same blueprint)
+# Team and catalogue pages on the same blueprint.
+from labapp.trainings import catalogue_views, team_views  # noqa: E402,F401
