@@ -130,3 +130,66 @@ def test_week_calendar_arrow_keys_move_between_cells(live_server, page, create_u
         violations = axe_violations(page)
         assert violations == [], "week calendar:\n" + _describe(violations)
     assert errors == []
+
+
+def test_site_switcher_of_the_calendar_and_the_free_slot_search(live_server, page, create_user, lab,
+                                                                 create_booking, team_member):
+    """With two sites: the calendar switches site from its select (keyboard), the arrow keys
+    work in the other site's table, and axe finds nothing on both pages."""
+    from datetime import time
+
+    from playwright.sync_api import expect
+
+    from labapp.bookings import site_services
+    from labapp.bookings.models import Space
+
+    lyon = site_services.create_site("Lab territorial de Lyon", "Préfecture du Rhône")
+    room = Space(site=lyon, name="Lyon — salle de créativité", capacity=12)
+    db.session.add(room)
+    db.session.flush()
+    site_services.set_opening_hours(team_member, lyon.id, {d: (time(10), time(16)) for d in range(5)})
+    db.session.commit()
+    agent = create_user("agent")
+    day = future_day()
+    create_booking(space=room, day=day, start="10:00", end="11:00", status="approved", by=agent,
+                   title="Atelier lyonnais")
+    create_booking(space=lab.drh, day=day, start="10:00", end="11:00", status="approved", by=agent,
+                   title="Atelier à Beauvau")
+    email, lyon_id, room_id = agent.email, lyon.id, room.id
+    db.session.remove()
+    errors = _errors(page)
+    with live_server() as base:
+        browser_login(page, base, email)
+        page.goto(f"{base}/reservations/?vue=jour&date={day.isoformat()}")
+        expect(page.get_by_role("link", name="Atelier à Beauvau")).to_be_visible()
+        switcher = page.get_by_role("combobox", name="Site")
+        switcher.focus()
+        switcher.select_option(str(lyon_id))
+        page.keyboard.press("Tab")
+        page.keyboard.press("Enter")  # "Afficher ce site"
+        page.wait_for_url(f"**/reservations/?vue=jour&date={day.isoformat()}&site={lyon_id}")
+        expect(page.locator("h1")).to_have_text("Calendrier de l'espace — Lab territorial de Lyon")
+        expect(page.get_by_role("link", name="Atelier lyonnais")).to_be_visible()
+        assert page.get_by_role("link", name="Atelier à Beauvau").count() == 0
+        assert page.get_by_role("combobox", name="Site").input_value() == str(lyon_id)
+
+        page.locator(".fr-table__container").focus()
+        page.keyboard.press("Tab")
+        current = page.evaluate("[document.activeElement.dataset.space, document.activeElement.dataset.hour]")
+        assert current == [str(room_id), "10"]
+        page.keyboard.press("ArrowDown")
+        current = page.evaluate("[document.activeElement.dataset.space, document.activeElement.dataset.hour]")
+        assert current == [str(room_id), "11"]
+        violations = axe_violations(page)
+        assert violations == [], "calendar of another site:\n" + _describe(violations)
+
+        page.get_by_role("link", name="Créneaux libres").click()
+        page.wait_for_url(f"**/reservations/creneaux-libres?site={lyon_id}")
+        page.fill("#date_from", day.isoformat())
+        page.fill("#date_to", day.isoformat())
+        page.get_by_role("button", name="Chercher").click()
+        expect(page.get_by_role("heading", name="Lyon — salle de créativité (12 personnes)")).to_be_visible()
+        expect(page.locator("main")).to_contain_text("de 11 h 00 à 16 h 00")
+        violations = axe_violations(page)
+        assert violations == [], "free slots of another site:\n" + _describe(violations)
+    assert errors == []
