@@ -306,3 +306,59 @@ def test_pending_list_is_paginated_with_conflicts_across_pages_in_constant_queri
     card = second.split("Lab entier bloqué</a>")[1].split("fr-card__title")[0]
     assert "Conflit" in card and 'value="approve"' not in card
     assert 'name="page" value="2"' in second
+
+
+def test_live_preview_route_checks_every_date_of_a_series(client, login, create_user, lab,
+                                                          create_booking, api):
+    from datetime import timedelta
+
+    from labapp.formatting import date_fr
+
+    monday = future_day() + timedelta(days=7 - future_day().weekday())
+    taken = monday + timedelta(weeks=2, days=2)  # the Wednesday two weeks on
+    create_booking(space=lab.plenary, day=taken, start="10:00", end="12:00", status="approved",
+                   title="Entretiens confidentiels")
+    agent = create_user()
+    login(agent)
+    query = (f"space_id={lab.whole.id}&start={monday}T11:00&end={monday}T12:00&attendees=5"
+             f"&frequency=weekly&until={monday + timedelta(weeks=3, days=4)}&weekdays=0&weekdays=2")
+    response = client.get(f"/reservations/disponibilite?{query}")
+    assert response.status_code == 200 and response.mimetype == "application/json"
+    body = response.get_json()
+    # The same dates and problems as the API's series preview.
+    preview = api(agent).post("/booking-series/preview", json={
+        "space_id": lab.whole.id, "start": f"{monday}T11:00", "end": f"{monday}T12:00",
+        "attendees": 5, "frequency": "weekly", "until": str(monday + timedelta(weeks=3, days=4)),
+        "weekdays": [0, 2]}).get_json()
+    assert body["occurrences"] == preview["occurrences"]
+    assert body["unavailable_dates"] == preview["unavailable_dates"]
+    assert len(body["occurrences"]) == 8 and {o["date"] for o in body["occurrences"]} >= {
+        str(monday), str(monday + timedelta(days=2)), str(taken)}
+    assert str(taken) in body["unavailable_dates"] and body["available"] is False
+    assert f"{date_fr(taken)} : Déjà réservé." in body["details"]
+    assert len(body["details"]) == len(body["unavailable_dates"])
+    blocked = len(body["unavailable_dates"])
+    assert body["message"] == f"{blocked} date(s) sur 8 ne peuvent pas être demandées :"
+    assert "Entretiens confidentiels" not in response.get_data(as_text=True)
+
+    # Free dates only (another zone, attendees by default 1); every date checked, not the first.
+    free = client.get(f"/reservations/disponibilite?space_id={lab.drh.id}&start={monday}T11:00"
+                      f"&end={monday}T12:00&frequency=daily&until={monday + timedelta(days=1)}").get_json()
+    holidays = [o for o in free["occurrences"] if o["problem"]]
+    if not holidays:
+        assert free["available"] is True and free["details"] == []
+        assert free["message"] == "Les 2 dates de la série sont libres : vous pouvez envoyer la demande."
+    late = client.get(f"/reservations/disponibilite?space_id={lab.drh.id}&start={monday}T11:00"
+                      f"&end={monday}T12:00&frequency=daily&until={monday + timedelta(days=1)}"
+                      "&attendees=99").get_json()
+    assert late["available"] is False and len(late["details"]) == 2
+    assert any("accueille au plus 15 personnes" in line for line in late["details"])
+
+    # Malformed series fields: problem+json by field.
+    wrong = client.get(f"/reservations/disponibilite?space_id={lab.drh.id}&start={monday}T11:00"
+                       f"&end={monday}T12:00&frequency=weekly&until={monday - timedelta(days=1)}")
+    assert wrong.status_code == 422 and wrong.mimetype == "application/problem+json"
+    assert set(wrong.get_json()["errors"]) == {"until"}
+    wrong = client.get(f"/reservations/disponibilite?space_id={lab.drh.id}&start={monday}T11:00"
+                       f"&end={monday}T12:00&frequency=weekly&until={monday}&weekdays=lundi")
+    assert wrong.status_code == 422 and set(wrong.get_json()["errors"]) == {"weekdays"}

@@ -69,3 +69,65 @@ def test_free_slots_per_space(lab, team_member):
     assert result["Lab entier"] == result["Salle de remue-méninges (DRH)"]
     with pytest.raises(ValidationFailed):
         queries.free_slots(day, day + timedelta(days=40), 60, 1)
+
+
+def test_cancelling_the_rest_of_a_series_sends_one_mail_listing_every_date(lab, quick_user, team_member,
+                                                                           mails, api):
+    from labapp.formatting import date_fr
+    from labapp.mail.services import deliver_due_messages
+
+    monday = _monday()
+    agent = quick_user()
+    booked = series.book_series(agent, lab.drh.id, monday, time(14), time(15),
+                                monday + timedelta(days=11), "daily", "Sprint design", 5,
+                                skip_unavailable=True)
+    db.session.commit()
+    assert len(booked) >= 6
+    deliver_due_messages()
+    sent_before = len(mails())
+
+    cancelled = series.cancel_series(team_member, booked[1].id, "Travaux dans le lab", following=True)
+    db.session.commit()
+    assert [b.id for b in cancelled] == [b.id for b in booked[1:]]
+    deliver_due_messages()
+    new = mails()[sent_before:]
+    assert [m["To"] for m in new] == [agent.email]  # one e-mail, not one per date
+    assert new[0]["Subject"] == (f"Votre réservation est annulée pour {len(cancelled)} dates : "
+                                 "Sprint design")
+    body = new[0].get_content()
+    for booking in cancelled:
+        assert f"- {date_fr(booking.start_at)}, de 14 h 00 à 15 h 00" in body
+    assert date_fr(booked[0].start_at) not in body  # the first date is kept
+    assert "Motif : Travaux dans le lab" in body and "http://lab.test/reservations/mes-reservations" in body
+
+    # One date only: the usual message. The requester cancelling their own dates: no e-mail.
+    series.cancel_series(team_member, booked[0].id, "Salle inondée", following=False)
+    db.session.commit()
+    deliver_due_messages()
+    last = mails()[sent_before + 1:]
+    assert [(m["To"], m["Subject"]) for m in last] == [
+        (agent.email, "Votre réservation est annulée : Sprint design")]
+    mine = series.book_series(agent, lab.plenary.id, monday, time(9), time(10),
+                              monday + timedelta(days=4), "daily", "Rétrospectives", 5,
+                              skip_unavailable=True)
+    db.session.commit()
+    deliver_due_messages()
+    count = len(mails())
+    series.cancel_series(agent, mine[0].id, following=True)
+    db.session.commit()
+    deliver_due_messages()
+    assert len(mails()) == count
+
+    # Through the API (the rest of a series, cancelled by the team): one e-mail too.
+    again = series.book_series(agent, lab.incubator.id, monday, time(16), time(17),
+                               monday + timedelta(days=4), "daily", "Points incubateur", 3,
+                               skip_unavailable=True)
+    db.session.commit()
+    deliver_due_messages()
+    count = len(mails())
+    response = api(team_member).post(f"/booking-series/{again[0].series_id}/cancel",
+                                     json={"from_booking_id": again[0].id})
+    assert response.status_code == 200 and len(response.get_json()["cancelled"]) == len(again)
+    deliver_due_messages()
+    new = mails()[count:]
+    assert len(new) == 1 and f"pour {len(again)} dates : Points incubateur" in new[0]["Subject"]

@@ -32,8 +32,10 @@ def _site(site_id: int | None) -> Site:
 def _settings_page(site, rules_form=None, closure_form=None, status=200):
     closures = site_services.list_closures(site.id)
     hours = {h.weekday: h for h in site.opening_hours}
+    sites = site_services.list_sites()
     return render_template(
-        "bookings/settings.html", site=site, sites=site_services.list_sites(), closures=closures,
+        "bookings/settings.html", site=site, sites=sites, closures=closures,
+        site_arg=None if site.id == sites[0].id else site.id,
         hours=hours, weekdays=WEEKDAY_LABELS,
         rules_form=rules_form or RulesForm(obj=site, formdata=None),
         closure_form=closure_form or ClosureForm(formdata=None)), status

@@ -16,7 +16,7 @@ from labapp.bookings.api import booking_json, bp, space_json
 from labapp.bookings.models import PURPOSES
 from labapp.bookings.rules import FREQUENCIES, MAX_OCCURRENCES
 from labapp.errors import Forbidden
-from labapp.formatting import time_fr
+from labapp.formatting import date_fr, time_fr
 from labapp.timeutil import isoformat_paris
 
 # --- JSON shapes (shared with the session-authenticated route of the request form) ----------
@@ -77,6 +77,42 @@ def read_slot_check(actor, payload: Payload) -> availability.SlotCheck:
     return availability.check_slot(actor, space_id, start, end, attendees)
 
 
+def series_preview_json(occurrences: list[series.Occurrence]) -> dict:
+    """The series preview: every date with what prevents it, and the unavailable dates."""
+    return {
+        "occurrences": [occurrence_json(o) for o in occurrences],
+        "unavailable_dates": [o.day.isoformat() for o in occurrences if o.problem],
+    }
+
+
+def series_check_json(occurrences: list[series.Occurrence]) -> dict:
+    """`series_preview_json` with French sentences a page can show as they are: `message`
+    and, in `details`, each unavailable date with its problem."""
+    blocked = [o for o in occurrences if o.problem]
+    count = len(occurrences)
+    if not blocked:
+        message = ("La date de la série est libre" if count == 1
+                   else f"Les {count} dates de la série sont libres") + \
+            " : vous pouvez envoyer la demande."
+    else:
+        message = f"{len(blocked)} date(s) sur {count} ne peuvent pas être demandées :"
+    return {
+        "series": True,
+        "available": not blocked,
+        **series_preview_json(occurrences),
+        "message": message,
+        "details": [f"{date_fr(o.day)} : {o.problem}" for o in blocked],
+    }
+
+
+def read_series_preview(payload: Payload) -> list[series.Occurrence]:
+    """Every date of the series the payload describes (`_series_args`), with its problem;
+    422 by field when the fields are malformed. Nothing stored."""
+    args = _series_args(payload)
+    payload.check()
+    return series.preview_series(**_expand(args))
+
+
 # --- Conflict check ---------------------------------------------------------------------------
 
 
@@ -133,14 +169,7 @@ def _expand(args: dict) -> dict:
 @bp.post("/booking-series/preview")
 def preview_series():
     """Dry run: every date of the series with what prevents it (nothing stored)."""
-    payload = Payload(json_body())
-    args = _series_args(payload)
-    payload.check()
-    occurrences = series.preview_series(**_expand(args))
-    return jsonify({
-        "occurrences": [occurrence_json(o) for o in occurrences],
-        "unavailable_dates": [o.day.isoformat() for o in occurrences if o.problem],
-    })
+    return jsonify(series_preview_json(read_series_preview(Payload(json_body()))))
 
 
 @bp.post("/booking-series")

@@ -1,7 +1,8 @@
 """E-mails about bookings, queued in the outbox within the change's transaction.
 
 The team hears of each new request; the requester hears of each decision
-(approved, refused) and of a cancellation made by someone else.
+(approved, refused) and of a cancellation made by someone else (one e-mail listing
+every date when the rest of a series is cancelled).
 """
 
 from __future__ import annotations
@@ -54,6 +55,23 @@ def decided(booking: Booking) -> None:
     link = _path("bookings.detail", booking_id=booking.id)
     _queue(booking.requested_by.email, f"{SUBJECTS[booking.status]} : {booking.title}"[:255],
                f"booking_{booking.status}", booking=booking, link=link)
+
+
+def cancelled(bookings: list[Booking]) -> None:
+    """Tell each requester, in one e-mail, that these bookings are cancelled: the usual
+    message for one booking, a list of every date for several (the rest of a series)."""
+    by_requester: dict[int, list[Booking]] = {}
+    for booking in bookings:
+        by_requester.setdefault(booking.requested_by_id, []).append(booking)
+    for group in by_requester.values():
+        if len(group) == 1:
+            decided(group[0])
+            continue
+        group.sort(key=lambda b: (b.start_at, b.id))
+        first = group[0]
+        subject = f"Votre réservation est annulée pour {len(group)} dates : {first.title}"
+        _queue(first.requested_by.email, subject[:255], "booking_cancelled_dates", booking=first,
+               bookings=group, link=_path("bookings.mine"))
 
 
 def _path(endpoint: str, **values) -> str:

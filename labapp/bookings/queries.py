@@ -67,13 +67,16 @@ def pending_requests() -> list[Booking]:
     return list(db.session.scalars(pending_requests_query()))
 
 
-def calendar_bookings(start: datetime, end: datetime) -> list[Booking]:
-    """Pending and approved bookings overlapping [start, end), for calendar views."""
+def calendar_bookings(start: datetime, end: datetime, site_id: int | None = None) -> list[Booking]:
+    """Pending and approved bookings overlapping [start, end) (of one site's spaces when
+    `site_id` is given), for calendar views."""
+    query = select(Booking).where(Booking.status.in_(("pending", "approved")),
+                                  Booking.end_at > start, Booking.start_at > start - MAX_SPAN,
+                                  Booking.start_at < end)
+    if site_id is not None:
+        query = query.where(Booking.space_id.in_(select(Space.id).where(Space.site_id == site_id)))
     return list(db.session.scalars(
-        select(Booking).where(Booking.status.in_(("pending", "approved")),
-                              Booking.end_at > start, Booking.start_at > start - MAX_SPAN,
-                              Booking.start_at < end)
-        .order_by(Booking.start_at, Booking.id)
+        query.order_by(Booking.start_at, Booking.id)
         .options(selectinload(Booking.space), selectinload(Booking.requested_by))))
 
 
@@ -122,14 +125,14 @@ def free_slots(first: date, last: date, duration_minutes: int, attendees: int,
     closed = closed_days(site, first, last)
     range_start, range_end = paris_day_bounds(first)[0], paris_day_bounds(last)[1]
     earliest = _next_quarter(now)
+    zone_ids = [s.id for s in site.spaces]
     occupied: dict[int, list[tuple[datetime, datetime]]] = {}
     rows = db.session.execute(
         select(BookingOccupancy.unit_id, BookingOccupancy.start_at, BookingOccupancy.end_at)
-        .where(BookingOccupancy.end_at > range_start,
+        .where(BookingOccupancy.unit_id.in_(zone_ids), BookingOccupancy.end_at > range_start,
                BookingOccupancy.start_at < range_end + timedelta(minutes=site.buffer_minutes)))
     for unit, start, end in rows:
         occupied.setdefault(unit, []).append((start, end))
-    zone_ids = [s.id for s in site.spaces]
     duration = timedelta(minutes=duration_minutes)
     result = []
     for space in spaces:

@@ -181,8 +181,8 @@ def cancel_series(actor: User, booking_id: int, reason: str | None = None,
         release(target)
         cancelled.append(target)
     db.session.flush()
-    if booking.requested_by_id != actor.id and cancelled:
-        notifications.decided(cancelled[0])
+    # The requester hears of a cancellation made by someone else: one e-mail for every date.
+    notifications.cancelled([b for b in cancelled if b.requested_by_id != actor.id])
     return cancelled
 
 

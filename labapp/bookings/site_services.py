@@ -55,6 +55,18 @@ def list_sites() -> list[Site]:
     return list(db.session.scalars(select(Site).order_by(Site.id)))
 
 
+def site_choice(site_id: int | None) -> tuple[list[Site], Site]:
+    """Every site (the lab first) and the one `site_id` names, or the lab when it is None;
+    404 for an unknown id. One query, whatever the number of sites."""
+    sites = list_sites() or [default_site()]
+    if site_id is None:
+        return sites, sites[0]
+    site = next((s for s in sites if s.id == site_id), None)
+    if site is None:
+        raise NotFound("Site introuvable.")
+    return sites, site
+
+
 def list_closures(site_id: int | None = None, first: date | None = None,
                   last: date | None = None) -> list[Closure]:
     """Closures (of one site, overlapping the Paris dates [first, last] when given),
@@ -69,9 +81,12 @@ def list_closures(site_id: int | None = None, first: date | None = None,
     return list(db.session.scalars(query))
 
 
-def list_spaces(include_inactive: bool = False) -> list[Space]:
-    """Bookable entries, the whole lab first, then zones by name."""
+def list_spaces(include_inactive: bool = False, site_id: int | None = None) -> list[Space]:
+    """Bookable entries (of one site when `site_id` is given), site by site: the whole lab
+    first, then zones by name."""
     query = select(Space).order_by(Space.site_id, Space.whole.desc(), Space.name)
+    if site_id is not None:
+        query = query.where(Space.site_id == site_id)
     if not include_inactive:
         query = query.where(Space.active.is_(True))
     return list(db.session.scalars(query))

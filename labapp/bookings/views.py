@@ -67,12 +67,30 @@ def new():
 @bp.get("/disponibilite")
 def check_slot():
     """The conflict check of the API for the signed-in user (session cookie), for the live
-    preview of the request form: JSON, problem+json for malformed parameters."""
+    preview of the request form: JSON, problem+json for malformed parameters.
+
+    With `frequency` (and `until`, `interval`, `weekdays` repeated), every date of the
+    series instead, as the API's series preview (POST /api/v1/booking-series/preview)."""
     try:
+        if request.args.get("frequency"):
+            occurrences = api_series.read_series_preview(_series_query())
+            return jsonify(api_series.series_check_json(occurrences))
         check = api_series.read_slot_check(current_user, Payload.query())
     except DomainError as error:
         return problem(error.status, error.message, error.errors)
     return jsonify(api_series.slot_check_json(check))
+
+
+def _series_query() -> Payload:
+    """The query string as a series body: `weekdays` repeated becomes a list, and the
+    attendees default to 1 (as for one date)."""
+    payload = Payload.query()
+    weekdays = request.args.getlist("weekdays")
+    if weekdays:
+        payload.data["weekdays"] = [int(d) if d.isascii() and d.isdigit() and len(d) < 3 else d
+                                   for d in weekdays]
+    payload.data.setdefault("attendees", 1)
+    return payload
 
 
 def _bounds(form):

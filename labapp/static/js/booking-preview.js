@@ -1,10 +1,11 @@
 /* Live conflict preview of the booking request form.
  *
- * When the space, date, times or attendees change, asks the server's conflict check
- * (the form's data-conflict-url, session cookie) and writes the answer into the
- * aria-live region #apercu-disponibilite. The texts come from the server, in French.
- * Without JavaScript the form works as before: "Vérifier les disponibilités" and
- * sending both check on the server.
+ * When the space, date, times, attendees or recurrence fields change, asks the server's
+ * conflict check (the form's data-conflict-url, session cookie) and writes the answer
+ * into the aria-live region #apercu-disponibilite. For a series (« Répétition » and
+ * « Jusqu'au » filled), the server checks every date and the unavailable ones are listed.
+ * The texts come from the server, in French. Without JavaScript the form works as before:
+ * "Vérifier les disponibilités" and sending both check on the server.
  */
 (function () {
   'use strict';
@@ -14,7 +15,8 @@
   if (!form || !region || !window.fetch || !window.URLSearchParams) {
     return;
   }
-  var WATCHED = ['space_id', 'day', 'start_time', 'end_time', 'attendees', 'frequency'];
+  var WATCHED = ['space_id', 'day', 'start_time', 'end_time', 'attendees', 'frequency',
+                 'interval', 'until'];
   var DELAY = 350;
   var timer = null;
   var sequence = 0;
@@ -30,7 +32,7 @@
     region.textContent = '';
   }
 
-  function render(kind, title, lines) {
+  function render(kind, title, lines, firstDateOnly) {
     var alert = document.createElement('div');
     alert.className = 'fr-alert fr-alert--sm fr-alert--' + kind + ' fr-mb-3w';
     var heading = document.createElement('p');
@@ -45,15 +47,20 @@
       });
       alert.appendChild(list);
     }
-    if (value('frequency')) {
+    if (firstDateOnly) {
       var note = document.createElement('p');
       note.className = 'fr-text--sm fr-mb-0';
       note.textContent = 'Pour une série, ce contrôle porte sur la première date : ' +
-        '« Vérifier les disponibilités » liste chaque date.';
+        'indiquez « Jusqu\'au » pour vérifier chaque date.';
       alert.appendChild(note);
     }
     region.textContent = '';
     region.appendChild(alert);
+  }
+
+  function checkedWeekdays() {
+    return Array.prototype.filter.call(form.querySelectorAll('input[name="weekdays"]'),
+      function (box) { return box.checked; }).map(function (box) { return box.value; });
   }
 
   function problemLines(body) {
@@ -82,7 +89,18 @@
     if (/^[0-9]+$/.test(attendees)) {
       params.set('attendees', attendees);
     }
-    var query = params.toString() + '|' + value('frequency');
+    if (value('frequency') && value('until')) {
+      // Every date of the series (the server's series preview).
+      params.set('frequency', value('frequency'));
+      params.set('until', value('until'));
+      if (/^[0-9]+$/.test(value('interval'))) {
+        params.set('interval', value('interval'));
+      }
+      checkedWeekdays().forEach(function (day) { params.append('weekdays', day); });
+    }
+    // A series without « Jusqu'au » is checked on its first date, with a note saying so.
+    var firstDateOnly = Boolean(value('frequency') && !value('until'));
+    var query = params.toString() + '|' + firstDateOnly;
     if (query === lastQuery) {
       return;
     }
@@ -102,11 +120,11 @@
       }
       var body = result.body;
       if (!result.ok) {
-        render('info', 'Vérifiez la saisie :', problemLines(body));
+        render('info', 'Vérifiez la saisie :', problemLines(body), firstDateOnly);
       } else if (body.available) {
-        render('success', body.message, []);
+        render('success', body.message, [], firstDateOnly);
       } else {
-        render('warning', body.message, body.details || []);
+        render('warning', body.message, body.details || [], firstDateOnly);
       }
     }).catch(function () {
       if (mine === sequence) {
@@ -134,6 +152,9 @@
       field.addEventListener('change', schedule);
       field.addEventListener('input', schedule);
     }
+  });
+  Array.prototype.forEach.call(form.querySelectorAll('input[name="weekdays"]'), function (box) {
+    box.addEventListener('change', schedule);
   });
   check();
 }());
