@@ -17,6 +17,7 @@ from sqlalchemy import func, insert, select, text
 
 from labapp.auth.models import User
 from labapp.bookings.models import Booking, BookingOccupancy, Site, Space
+from labapp.bookings.site_services import create_site
 from labapp.db_types import utcnow
 from labapp.extensions import db
 from labapp.projects.models import Project
@@ -97,9 +98,8 @@ def seed_scale(sites: int, progress: Callable[[int], None] = lambda n: None,
     offset = db.session.scalar(select(func.count()).select_from(Site)) or 0
 
     for index in range(offset + 1, offset + sites + 1):
-        site = Site(name=f"Lab territorial n° {index}", address=f"Préfecture, site {index}",
-                    area_m2=80)
-        db.session.add(site)
+        # The default rules, opening hours included (a site without them is always closed).
+        site = create_site(f"Lab territorial n° {index}", f"Préfecture, site {index}", 80)
         zones = [Space(site=site, name=f"Zone {z} (site {index})", capacity=20) for z in "ABC"]
         db.session.add_all([Space(site=site, name=f"Lab entier (site {index})", capacity=60,
                                   whole=True), *zones])

@@ -19,6 +19,8 @@ def test_scale_generation_is_consistent(app, runner, monkeypatch):
     assert result.exit_code == 0, result.output
     assert "2 sites, 600 bookings, 80 sessions, 400 registrations" in result.output
     assert db.session.scalar(select(func.count()).select_from(Site)) == 3  # the lab + 2
+    for site in db.session.scalars(select(Site)):
+        assert len(site.opening_hours) == 5, site.name  # open Monday to Friday
     approved = db.session.execute(select(Booking.space_id, Booking.start_at, Booking.end_at)
                                   .where(Booking.status == "approved")).all()
     occupied = db.session.scalar(select(func.count()).select_from(BookingOccupancy))
