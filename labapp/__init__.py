@@ -58,6 +58,9 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
+    from labapp.privacy import audit
+
+    audit.install()
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Connectez-vous pour accéder à cette page."
     login_manager.login_message_category = "info"
@@ -108,6 +111,10 @@ def register_blueprints(app: Flask) -> None:
     from labapp.indicators.views import bp as indicators_bp
 
     app.register_blueprint(indicators_bp)
+
+    from labapp.privacy.audit_views import bp as audit_bp
+
+    app.register_blueprint(audit_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -17,6 +17,7 @@ NAV_ENTRIES = [
     ("Projets", "projects.index", "team"),
     ("Indicateurs", "indicators.dashboard", "team"),
     ("Comptes", "admin.users", "admin"),
+    ("Journal d'audit", "audit.log", "admin"),
 ]
 
 
