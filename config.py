@@ -57,6 +57,14 @@ class Config:
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
     RATELIMIT_HEADERS_ENABLED = True
 
+    # RGPD retention periods applied by `flask tick` (labapp/privacy/retention.py).
+    RETENTION_PARTICIPANT_MONTHS = int(os.environ.get("RETENTION_PARTICIPANT_MONTHS") or 24)
+    RETENTION_MAIL_BODY_DAYS = int(os.environ.get("RETENTION_MAIL_BODY_DAYS") or 90)
+    RETENTION_LOG_MONTHS = int(os.environ.get("RETENTION_LOG_MONTHS") or 12)
+    RETENTION_AUDIT_MONTHS = int(os.environ.get("RETENTION_AUDIT_MONTHS") or 12)
+    RETENTION_RESET_LINK_DAYS = int(os.environ.get("RETENTION_RESET_LINK_DAYS") or 30)
+    RETENTION_BOOKING_TEXT_MONTHS = int(os.environ.get("RETENTION_BOOKING_TEXT_MONTHS") or 36)
+
     # Comma-separated list; empty means any domain (development only).
     ALLOWED_EMAIL_DOMAINS = os.environ.get("ALLOWED_EMAIL_DOMAINS", "")
     PASSWORD_RESET_HOURS = 2

@@ -112,6 +112,7 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(indicators_bp)
 
+    import labapp.privacy.jobs  # noqa: F401  (the retention tick job)
     from labapp.privacy.audit_views import bp as audit_bp
 
     app.register_blueprint(audit_bp)

@@ -2,6 +2,7 @@
 anyone, no personal values, never its own rows, never breaks a request; the admin page."""
 
 import json
+from datetime import date
 
 import pytest
 from sqlalchemy import column, func, select, table
@@ -194,3 +195,19 @@ def test_admin_page_refuses_others_and_bad_filters(client, create_user, login):
     reversed_dates = client.get("/admin/journal?first=2026-03-02&last=2026-03-01")
     assert "La date de fin doit suivre la date de début." in reversed_dates.get_data(as_text=True)
     assert 'href="/admin/journal"' in client.get("/").get_data(as_text=True)
+
+
+def test_old_entries_are_deleted_by_the_retention_job(app, many_entries, create_user):
+    from datetime import UTC, datetime
+
+    from labapp.privacy.jobs import retention_job
+
+    actor = create_user("team")
+    many_entries(2, actor.id, when=datetime(2020, 1, 1, tzinfo=UTC))
+    many_entries(1, actor.id, when=datetime(2026, 5, 1, tzinfo=UTC))
+    retention_job(datetime(2026, 6, 1, tzinfo=UTC))
+    db.session.commit()
+    kept = [e for e in entries() if e.action == "update"]
+    assert [e.created_at.date() for e in kept] == [date(2026, 5, 1)]
+    [summary] = entries(action="retention_applied", entity_type="audit_entries")
+    assert summary.count == 2
