@@ -113,9 +113,12 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(indicators_bp)
 
     import labapp.privacy.jobs  # noqa: F401  (the retention tick job)
+    from labapp.privacy.api import bp as privacy_api_bp
     from labapp.privacy.audit_views import bp as audit_bp
+    from labapp.privacy.views import bp as privacy_bp
 
-    app.register_blueprint(audit_bp)
+    for blueprint in (privacy_bp, privacy_api_bp, audit_bp):
+        app.register_blueprint(blueprint)
 
 
 def register_errorhandlers(app: Flask) -> None:

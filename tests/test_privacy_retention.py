@@ -256,3 +256,4 @@ def test_the_privacy_page_states_the_configured_periods(app, client):
     app.config["RETENTION_PARTICIPANT_MONTHS"] = 18
     html = client.get("/pages/donnees-personnelles").get_data(as_text=True)
     assert "18 mois après la dernière activité" in html
+    assert 'href="/compte/mes-donnees"' in html

@@ -1,9 +1,9 @@
-"""Forms of the privacy pages: the audit log filters."""
+"""Forms of "Mes données" (account deletion) and the audit log filters."""
 
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField
+from wtforms import BooleanField, DateField, PasswordField, SelectField, SubmitField
 from wtforms.validators import Optional, ValidationError
 
 from labapp.privacy.labels import ACTION_LABELS, ENTITY_LABELS
@@ -23,6 +23,25 @@ def known_choice(form, field) -> None:
     """A French message for a value that is not among the field's choices."""
     if field.data and field.data not in {value for value, _ in field.choices}:
         raise ValidationError("Valeur inconnue : choisissez dans la liste.")
+
+
+class CheckedByService:
+    """Marks a field required (label, `required` attribute); the service checks the value
+    and reports its message next to the field."""
+
+    field_flags = {"required": True}
+
+    def __call__(self, form, field) -> None:
+        return None
+
+
+class DeleteAccountForm(FlaskForm):
+    """The service checks the confirmation and the password (messages next to fields)."""
+
+    password = PasswordField("Mot de passe actuel", validators=[CheckedByService()],
+                             description="Pour confirmer qu'il s'agit bien de vous.")
+    confirm = BooleanField("Je confirme vouloir supprimer définitivement mon compte")
+    submit = SubmitField("Supprimer mon compte")
 
 
 class AuditFilterForm(FlaskForm):
