@@ -57,6 +57,12 @@ class Config:
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
     RATELIMIT_HEADERS_ENABLED = True
 
+    # Flask-Limiter limit strings of the public entry points (issue 10).
+    RATELIMIT_PUBLIC_REGISTRATION = (os.environ.get("RATELIMIT_PUBLIC_REGISTRATION")
+                                     or "30 per hour;10 per minute")
+    RATELIMIT_FEED = os.environ.get("RATELIMIT_FEED") or "30 per minute"
+    RATELIMIT_FEED_PER_ADDRESS = os.environ.get("RATELIMIT_FEED_PER_ADDRESS") or "300 per minute"
+
     # RGPD retention periods applied by `flask tick` (labapp/privacy/retention.py).
     RETENTION_PARTICIPANT_MONTHS = int(os.environ.get("RETENTION_PARTICIPANT_MONTHS") or 24)
     RETENTION_MAIL_BODY_DAYS = int(os.environ.get("RETENTION_MAIL_BODY_DAYS") or 90)
