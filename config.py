@@ -59,6 +59,20 @@ class Config:
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
     RATELIMIT_HEADERS_ENABLED = True
 
+    # Flask-Limiter limit strings of the public entry points (issue 10).
+    RATELIMIT_PUBLIC_REGISTRATION = (os.environ.get("RATELIMIT_PUBLIC_REGISTRATION")
+                                     or "30 per hour;10 per minute")
+    RATELIMIT_FEED = os.environ.get("RATELIMIT_FEED") or "30 per minute"
+    RATELIMIT_FEED_PER_ADDRESS = os.environ.get("RATELIMIT_FEED_PER_ADDRESS") or "300 per minute"
+
+    # RGPD retention periods applied by `flask tick` (labapp/privacy/retention.py).
+    RETENTION_PARTICIPANT_MONTHS = int(os.environ.get("RETENTION_PARTICIPANT_MONTHS") or 24)
+    RETENTION_MAIL_BODY_DAYS = int(os.environ.get("RETENTION_MAIL_BODY_DAYS") or 90)
+    RETENTION_LOG_MONTHS = int(os.environ.get("RETENTION_LOG_MONTHS") or 12)
+    RETENTION_AUDIT_MONTHS = int(os.environ.get("RETENTION_AUDIT_MONTHS") or 12)
+    RETENTION_RESET_LINK_DAYS = int(os.environ.get("RETENTION_RESET_LINK_DAYS") or 30)
+    RETENTION_BOOKING_TEXT_MONTHS = int(os.environ.get("RETENTION_BOOKING_TEXT_MONTHS") or 36)
+
     # Comma-separated list; empty means any domain (development only).
     ALLOWED_EMAIL_DOMAINS = os.environ.get("ALLOWED_EMAIL_DOMAINS", "")
     PASSWORD_RESET_HOURS = 2

@@ -58,6 +58,9 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
+    from labapp.privacy import audit
+
+    audit.install()
     login_manager.login_view = "auth.login"
     from labapp import cache, planner  # noqa: F401  (planner registers its tick job)
 
@@ -114,6 +117,14 @@ def register_blueprints(app: Flask) -> None:
     from labapp.indicators.views import bp as indicators_bp
 
     app.register_blueprint(indicators_bp)
+
+    import labapp.privacy.jobs  # noqa: F401  (the retention tick job)
+    from labapp.privacy.api import bp as privacy_api_bp
+    from labapp.privacy.audit_views import bp as audit_bp
+    from labapp.privacy.views import bp as privacy_bp
+
+    for blueprint in (privacy_bp, privacy_api_bp, audit_bp):
+        app.register_blueprint(blueprint)
 
 
 def register_errorhandlers(app: Flask) -> None:

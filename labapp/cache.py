@@ -42,7 +42,7 @@ UNWATCHED = frozenset({
     "computed_cache", "data_versions", "alembic_version", "users", "api_tokens",
     "password_reset_tokens", "outbox_messages", "calendar_feed_tokens",
     "calendar_feed_states", "calendar_invitation_states", "calendar_sync_cursors",
-    "calendar_event_revisions", "audit_log",
+    "calendar_event_revisions", "audit_entries",
 })
 _WRITE = re.compile(r'^\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?',
                     re.IGNORECASE)

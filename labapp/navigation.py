@@ -18,6 +18,7 @@ NAV_ENTRIES = [
     ("Projets", "projects.index", "team"),
     ("Indicateurs", "indicators.dashboard", "team"),
     ("Comptes", "admin.users", "admin"),
+    ("Journal d'audit", "audit.log", "admin"),
 ]
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -17,13 +18,28 @@ from labapp.calendar.http import calendar_response, install_log_redaction
 from labapp.calendar.ical import build_download, build_feed, host_from_base_url
 from labapp.db_types import utcnow
 from labapp.errors import DomainError
-from labapp.extensions import db
+from labapp.extensions import db, limiter
+from labapp.secrets_util import hash_secret
 from labapp.trainings.models import Registration, Session
 
 bp = Blueprint("calendar", __name__)
 
 FEED_KIND_PARAM = {"personnel": "personal", "equipe": "team"}
 REGENERATED = "Nouveau lien créé. L'ancien ne fonctionne plus : abonnez-vous avec le nouveau."
+
+
+# Calendar clients poll, and Outlook.com fetches every subscriber's feed from a few
+# shared addresses: each (feed URL, address) pair has its own limit, and an address a
+# generous one over all feeds.
+def _feed_key() -> str:
+    """The path is hashed: a capability URL never reaches the limiter's store or logs."""
+    return f"{hash_secret(request.path)[:32]}|{get_remote_address()}"
+
+
+per_feed = limiter.limit(lambda: current_app.config["RATELIMIT_FEED"], key_func=_feed_key,
+                         scope="calendar-feed")
+per_address = limiter.limit(lambda: current_app.config["RATELIMIT_FEED_PER_ADDRESS"],
+                            scope="calendar-feed-address")
 
 
 @bp.record_once
@@ -66,6 +82,8 @@ def _build_feed(key: str, build) -> dict:
 
 
 @bp.get("/agenda.ics")
+@per_feed
+@per_address
 def public_agenda():
     """The lab's open sessions, public (no token)."""
     return serve_feed("public-agenda",
@@ -73,6 +91,8 @@ def public_agenda():
 
 
 @bp.get("/calendrier/<secret>.ics")
+@per_feed
+@per_address
 def token_feed(secret: str):
     """A personal, team or space feed behind a capability URL; 404 with no hint otherwise."""
     token = services.token_for_secret(secret)
@@ -92,6 +112,8 @@ def serve_download(event, name: str):
 
 
 @bp.get("/calendrier/reservation/<int:booking_id>.ics")
+@per_feed
+@per_address
 @login_required
 def booking_ics(booking_id: int):
     """A booking as an .ics file: its requester or the team (404 for anyone else)."""
@@ -103,6 +125,8 @@ def booking_ics(booking_id: int):
 
 
 @bp.get("/calendrier/session/<int:session_id>.ics")
+@per_feed
+@per_address
 def session_ics(session_id: int):
     """A session as an .ics file: public while scheduled, else the team only (404).
 

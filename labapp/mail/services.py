@@ -45,8 +45,17 @@ def _mail_domain() -> str:
     return sender.rsplit("@", 1)[-1].strip(" >") or "labminnov.local"
 
 
-def queue_message(message: EmailMessage) -> OutboxMessage:
-    """Add a composed message to the outbox in the current transaction."""
+def undeliverable(address: str) -> bool:
+    """Addresses in the reserved `.invalid` domain (RFC 2606): the placeholders written
+    over anonymised identities. Nothing is ever queued for them."""
+    return address.strip().rstrip(">").lower().endswith(".invalid")
+
+
+def queue_message(message: EmailMessage) -> OutboxMessage | None:
+    """Add a composed message to the outbox in the current transaction (None, and
+    nothing queued, for an undeliverable placeholder address)."""
+    if undeliverable(str(message["To"])):
+        return None
     row = OutboxMessage(
         recipient=str(message["To"])[:254],
         subject=str(message["Subject"])[:255],
@@ -56,8 +65,10 @@ def queue_message(message: EmailMessage) -> OutboxMessage:
     return row
 
 
-def queue_mail(to: str, subject: str, template: str, **context) -> OutboxMessage:
+def queue_mail(to: str, subject: str, template: str, **context) -> OutboxMessage | None:
     """Render `templates/mail/<template>.txt` (and `.html` if it exists) and queue it."""
+    if undeliverable(to):
+        return None
     context.setdefault("base_url", current_app.config["BASE_URL"])
     text = render_template(f"mail/{template}.txt", **context)
     html = None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, url_for
+from flask import Blueprint, current_app, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
@@ -71,5 +71,7 @@ def legal():
 
 @pages_bp.get("/donnees-personnelles")
 def privacy():
-    """Données personnelles."""
-    return render_template("pages/privacy.html")
+    """Données personnelles (retention periods written from the configuration)."""
+    from labapp.privacy.notice import retention_periods
+
+    return render_template("pages/privacy.html", retention=retention_periods(current_app.config))

@@ -3,12 +3,12 @@ and the private management link of people without account."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from labapp.errors import DomainError
-from labapp.extensions import db
+from labapp.extensions import db, limiter
 from labapp.forms_util import show_domain_error
 from labapp.pagination import paginate
 from labapp.trainings import demo, jobs, services  # noqa: F401  (registers the seeder and tick jobs)
@@ -59,6 +59,8 @@ def session_page(session_id: int):
 
 
 @bp.post("/agenda/sessions/<int:session_id>/inscription")
+@limiter.limit(lambda: current_app.config["RATELIMIT_PUBLIC_REGISTRATION"],
+               exempt_when=lambda: current_user.is_authenticated)
 def register(session_id: int):
     """Register: one click for logged-in users, the public form otherwise."""
     session = services.get_session(session_id)
