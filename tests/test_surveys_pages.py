@@ -94,3 +94,14 @@ def test_results_page_for_team_only(client, login, create_user, create_project):
     assert "60 %" in page and "Plus court" in page and "<svg" in page and "style=" not in page
     csv = client.get(f"/equipe/avis/project/{project.id}.csv").get_data(as_text=True)
     assert "taux de satisfaction;0.6000" in csv
+
+
+def test_results_of_a_target_that_does_not_exist_are_404_and_open_no_room_link(
+        client, login, create_user):
+    from labapp.surveys.models import RoomLink
+
+    login(create_user("team"))
+    for path in ("/equipe/avis/session/424242", "/equipe/avis/project/424242.csv",
+                 "/equipe/avis/atelier/1"):
+        assert client.get(path).status_code == 404, path
+    assert db.session.scalar(select(func.count(RoomLink.id))) == 0

@@ -93,6 +93,15 @@ SOURCES["project"] = TargetSource("project", _completed_projects, _project_title
                                   _projects_completed_in)
 
 
+def known_target(kind: str, target_id: int) -> bool:
+    """Whether `target_id` is an existing project or session of that kind."""
+    from labapp.projects.models import Project
+    from labapp.trainings.models import Session
+
+    model = {"project": Project, "session": Session}.get(kind)
+    return model is not None and db.session.get(model, target_id) is not None
+
+
 def target_title(kind: str, target_id: int) -> str:
     source = SOURCES.get(kind)
     return source.title(target_id) if source else ""

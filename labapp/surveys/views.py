@@ -111,8 +111,8 @@ def _require_team():
 def target_results(kind: str, target_id: int):
     """Results of one session or project, with the in-room link and QR code."""
     _require_team()
-    if kind not in jobs.SOURCES:
-        raise NotFound("Type de cible inconnu.")
+    if not jobs.known_target(kind, target_id):  # no room link for a target that does not exist
+        raise NotFound("Session ou projet introuvable.")
     results = services.results_for(kind, [target_id])
     link = services.room_link(kind, target_id)
     db.session.commit()
@@ -129,8 +129,8 @@ def target_results(kind: str, target_id: int):
 def target_csv(kind: str, target_id: int):
     """CSV export of one target's results (counts only below the threshold)."""
     _require_team()
-    if kind not in jobs.SOURCES:
-        raise NotFound("Type de cible inconnu.")
+    if not jobs.known_target(kind, target_id):
+        raise NotFound("Session ou projet introuvable.")
     results = services.results_for(kind, [target_id])
     return _csv_response(results, f"avis-{kind}-{target_id}.csv")
 
