@@ -14,6 +14,18 @@ from zoneinfo import ZoneInfo
 PARIS = ZoneInfo("Europe/Paris")
 
 
+# Dates people may enter: wide enough for history and planning, and clear of the
+# limits of `datetime` (years 1 and 9999 overflow once moved between Paris and UTC
+# or shifted by a day).
+MIN_DATE, MAX_DATE = date(1900, 1, 1), date(2999, 12, 31)
+DATE_RANGE_MESSAGE = "Date hors des limites acceptées (années 1900 à 2999)."
+
+
+def supported_date(day: date) -> bool:
+    """Whether `day` lies in [MIN_DATE, MAX_DATE]."""
+    return MIN_DATE <= day <= MAX_DATE
+
+
 class InvalidLocalTime(ValueError):
     """A Paris wall time that does not exist (spring-forward gap)."""
 

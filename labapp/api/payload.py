@@ -12,7 +12,13 @@ from typing import Any
 from flask import request
 
 from labapp.errors import DomainError, ValidationFailed
-from labapp.timeutil import InvalidLocalTime, paris_day_bounds, parse_iso_datetime
+from labapp.timeutil import (
+    DATE_RANGE_MESSAGE,
+    InvalidLocalTime,
+    paris_day_bounds,
+    parse_iso_datetime,
+    supported_date,
+)
 
 MISSING = object()
 
@@ -126,11 +132,17 @@ class Payload:
         if value is MISSING:
             return None
         try:
-            return parse_iso_datetime(value)
+            parsed = parse_iso_datetime(value)
         except InvalidLocalTime:
             self.error(name, "Cette heure n'existe pas à Paris (passage à l'heure d'été).")
-        except (ValueError, TypeError, OverflowError):
+        except OverflowError:
+            self.error(name, DATE_RANGE_MESSAGE)
+        except (ValueError, TypeError):
             self.error(name, "Date et heure ISO 8601 attendues (AAAA-MM-JJTHH:MM).")
+        else:
+            if supported_date(parsed.date()):
+                return parsed
+            self.error(name, DATE_RANGE_MESSAGE)
         return None
 
     def date(self, name: str, required: bool = True) -> date | None:
@@ -141,10 +153,14 @@ class Payload:
             self.error(name, "Date attendue au format AAAA-MM-JJ.")
             return None
         try:
-            return date.fromisoformat(value)
+            parsed = date.fromisoformat(value)
         except ValueError:
             self.error(name, "Date attendue au format AAAA-MM-JJ.")
             return None
+        if not supported_date(parsed):
+            self.error(name, DATE_RANGE_MESSAGE)
+            return None
+        return parsed
 
     def bound(self, name: str, end_of_day: bool) -> datetime | None:
         """A `from`/`to` filter: a date (a Paris day; as `to` it includes that day) or an
