@@ -11,3 +11,17 @@ def test_date_filters_at_the_limits_of_the_calendar_are_422(api, create_user, qu
     response = api(create_user("team")).get("/bookings", query_string=query)
     assert response.status_code == 422
     assert "1900" in next(iter(response.get_json()["errors"].values()))[0]
+
+
+def test_a_lone_surrogate_in_a_json_string_is_422(api, create_user):
+    response = api(create_user("team")).post(
+        "/projects", data=b'{"title": "\\ud800", "description": "d", "direction": "DRH", '
+                          b'"territory": "national"}', headers={"Content-Type": "application/json"})
+    assert response.status_code == 422
+    assert set(response.get_json()["errors"]) == {"title"}
+
+
+def test_json_nested_deeper_than_the_parser_goes_is_400(api, create_user):
+    response = api(create_user("team")).post("/projects", data=b"[" * 100_000,
+                                             headers={"Content-Type": "application/json"})
+    assert response.status_code == 400

@@ -37,7 +37,10 @@ def json_body(optional: bool = False) -> dict[str, Any]:
         if optional:
             return {}
         raise MalformedBody("Le corps de la requête doit être un objet JSON.")
-    data = request.get_json(force=True, silent=True)
+    try:
+        data = request.get_json(force=True, silent=True)
+    except RecursionError:  # nested deeper than the parser goes
+        data = None
     if not isinstance(data, dict):
         raise MalformedBody("Le corps de la requête doit être un objet JSON valide.")
     return data
@@ -88,6 +91,9 @@ class Payload:
             return default
         if any(ord(c) < 32 and c not in "\n\r\t" for c in value):
             self.error(name, "Caractères de contrôle non autorisés.")
+            return default
+        if not value.isascii() and any("\ud800" <= c <= "\udfff" for c in value):
+            self.error(name, "Texte mal encodé (caractère Unicode isolé).")
             return default
         return value
 
