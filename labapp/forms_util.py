@@ -6,9 +6,30 @@ from collections.abc import Callable
 
 from flask import flash
 from flask_wtf import FlaskForm
+from wtforms import IntegerField as WTFormsIntegerField
 
 from labapp.errors import DomainError
 from labapp.extensions import db
+
+INTEGER_LIMIT = 2**31 - 1  # the largest value of an SQL INTEGER column
+
+
+class IntegerField(WTFormsIntegerField):
+    """WTForms' IntegerField with French messages, refusing values beyond an SQL INTEGER
+    (which PostgreSQL rejects, and NumberRange turns into a float that overflows)."""
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        try:
+            value = int(valuelist[0])
+        except ValueError:
+            self.data = None
+            raise ValueError("Un nombre entier est attendu.") from None
+        if not -INTEGER_LIMIT <= value <= INTEGER_LIMIT:
+            self.data = None
+            raise ValueError("Ce nombre est trop grand.")
+        self.data = value
 
 
 def show_domain_error(form: FlaskForm, error: DomainError) -> None:

@@ -25,3 +25,14 @@ def test_json_nested_deeper_than_the_parser_goes_is_400(api, create_user):
     response = api(create_user("team")).post("/projects", data=b"[" * 100_000,
                                              headers={"Content-Type": "application/json"})
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize("capacity", ["9" * 400, "2147483648", "douze"])
+def test_integer_form_fields_refuse_huge_or_non_numbers_in_french(client, login, create_user, lab,
+                                                                   capacity):
+    login(create_user("admin"))
+    response = client.post(f"/reservations/espaces/{lab.plenary.id}",
+                           data={"name": "Espace plénier", "capacity": capacity, "active": "y"})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "Ce nombre est trop grand." in html or "Un nombre entier est attendu." in html

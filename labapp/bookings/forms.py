@@ -6,7 +6,6 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
-    IntegerField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -16,6 +15,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from labapp.bookings.models import PURPOSES, WEEKDAY_LABELS
+from labapp.forms_util import IntegerField
 
 REQUIRED = "Ce champ est obligatoire."
 DATE_FORMAT = "Date attendue au format JJ/MM/AAAA."

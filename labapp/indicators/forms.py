@@ -7,9 +7,10 @@ refuse negative ones with a message placed next to the field.
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from labapp.forms_util import IntegerField
 from labapp.indicators.models import NATURES
 
 try:  # WTForms >= 3.3 deprecates (value, label) tuples

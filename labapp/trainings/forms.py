@@ -8,7 +8,6 @@ from wtforms import (
     DateField,
     DateTimeLocalField,
     EmailField,
-    IntegerField,
     RadioField,
     SelectField,
     SelectMultipleField,
@@ -19,7 +18,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from labapp.forms_util import FrenchForm
+from labapp.forms_util import FrenchForm, IntegerField
 from labapp.trainings.models import AUDIENCE_LABELS, KIND_LABELS, LOCATION_LABELS, THEMES
 
 REQUIRED = "Ce champ est obligatoire."
