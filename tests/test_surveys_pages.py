@@ -94,6 +94,16 @@ def test_results_page_for_team_only(client, login, create_user, create_project):
     assert "60 %" in page and "Plus court" in page and "<svg" in page and "style=" not in page
     csv = client.get(f"/equipe/avis/project/{project.id}.csv").get_data(as_text=True)
     assert "taux de satisfaction;0.6000" in csv
+    year = project.support_ended_on.year
+    page = client.get(f"/equipe/avis/annee/{year}").get_data(as_text=True)
+    assert f"/equipe/avis/annee/{year}/project.csv" in page
+    yearly = client.get(f"/equipe/avis/annee/{year}/project.csv")
+    assert yearly.headers["Content-Type"].startswith("text/csv")
+    assert "réponses;5" in yearly.get_data(as_text=True)
+    assert "taux de satisfaction;0.6000" in yearly.get_data(as_text=True)
+    assert client.get(f"/equipe/avis/annee/{year}/atelier.csv").status_code == 404
+    assert "réponses;0" in client.get(f"/equipe/avis/annee/{year - 5}/project.csv").get_data(
+        as_text=True)
 
 
 def test_results_of_a_target_that_does_not_exist_are_404_and_open_no_room_link(

@@ -191,6 +191,17 @@ def year_results(year: int):
     return render_template("surveys/year.html", year=year, blocks=blocks)
 
 
+@bp.get("/equipe/avis/annee/<int:year>/<kind>.csv")
+@login_required
+def year_csv(year: int, kind: str):
+    """CSV export of a year's results for sessions or projects (counts only below the threshold)."""
+    _require_team()
+    if not 2000 <= year <= 2100 or kind not in jobs.SOURCES:
+        abort(404)
+    results = services.results_for(kind, jobs.SOURCES[kind].in_year(year))
+    return _csv_response(results, f"avis-{year}-{kind}.csv")
+
+
 # --- the team edits the questionnaires ----------------------------------------------------
 
 QUESTIONNAIRE_NAMES = {"session": "des sessions", "project": "des projets"}
