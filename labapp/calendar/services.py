@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from labapp.auth.models import User
 from labapp.calendar.ical import CalendarEvent
@@ -105,8 +106,9 @@ def token_for_secret(secret: str) -> CalendarFeedToken | None:
     """The active token whose URL secret this is (its user active), else None."""
     if not isinstance(secret, str) or not 20 <= len(secret) <= MAX_SECRET_LENGTH:
         return None
-    token = db.session.scalar(
-        select(CalendarFeedToken).where(CalendarFeedToken.token_hash == hash_secret(secret)))
+    token = db.session.scalar(  # with its user: a poll then costs one query before the cache
+        select(CalendarFeedToken).options(joinedload(CalendarFeedToken.user))
+        .where(CalendarFeedToken.token_hash == hash_secret(secret)))
     if token is None or not token.active or not same_hash(token.token_hash, secret):
         return None
     if not token.user.active or (token.kind == "team" and not token.user.is_team):
