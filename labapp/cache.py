@@ -116,17 +116,20 @@ def _entries(namespace: str, only: str | None = None) -> tuple[int, dict[str, An
     return loaded[slot]
 
 
-def cached(namespace: str, key: str, compute: Callable[[], Any], *, alone: bool = False) -> Any:
+def cached(namespace: str, key: str, compute: Callable[[], Any], *, alone: bool = False,
+           valid: Callable[[Any], bool] = lambda value: True) -> Any:
     """The JSON value of `compute()`, from the cache when the data has not changed
     since it was computed. Values round-trip through JSON (tuples become lists).
-    `alone`: look this entry up by itself rather than with its whole namespace."""
+    `alone`: look this entry up by itself rather than with its whole namespace.
+    `valid`: whether a stored value may still be used (else it is computed again and
+    replaces it, under the same key)."""
     if not has_request_context():
         return compute()
     if len(key) > 120:  # long keys (lists of periods) are shortened by a digest
         key = key[:60] + "#" + hashlib.sha256(key.encode()).hexdigest()
     full_key = f"{namespace}:{key}"
     version, entries = _entries(namespace, key if alone else None)
-    if full_key in entries:
+    if full_key in entries and valid(entries[full_key]):
         return entries[full_key]
     value = json.loads(json.dumps(compute()))
     entries[full_key] = value

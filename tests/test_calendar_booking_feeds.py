@@ -192,3 +192,33 @@ def vevents_of(response):
     from icalendar import Calendar
 
     return vevents(Calendar.from_ical(response.get_data()))
+
+
+def test_a_feed_has_one_cache_entry_rebuilt_in_each_time_slot(
+        app, client, create_booking, quick_user, lab, monkeypatch):
+    import json
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from labapp.cache import CachedFigure
+    from labapp.calendar import services
+    from labapp.calendar import views as calendar_views
+
+    me = quick_user()
+    create_booking(by=me, status="approved")
+    url = services.feed_urls(services.feed_token(me))["https"].removeprefix("http://lab.test")
+    db.session.commit()
+    from datetime import UTC, datetime
+
+    now = datetime.fromtimestamp(int(utcnow().timestamp()) // 300 * 300 + 10, UTC)  # a slot's start
+    slots = []
+    for minutes in (0, 1, 6, 7, 12):  # 300-second slots: three of them
+        monkeypatch.setattr(calendar_views, "utcnow", lambda m=minutes: now + timedelta(minutes=m))
+        assert client.get(url).status_code == 200
+        db.session.expire_all()
+        rows = db.session.scalars(select(CachedFigure).where(CachedFigure.key.like("feed:%"))).all()
+        assert len(rows) == 1
+        slots.append(json.loads(rows[0].payload)["bucket"])
+        db.session.rollback()
+    assert len(set(slots)) == 3 and slots[0] == slots[1] and slots[2] == slots[3]

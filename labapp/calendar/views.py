@@ -63,9 +63,10 @@ def serve_feed(key: str, build, variant: str = "") -> object:
     """
     seconds = current_app.config.get("CALENDAR_FEED_CACHE_SECONDS", 0)
     if seconds > 0:
+        # One entry per feed (replaced, not accumulated), built in the current time slot.
         bucket = int(utcnow().timestamp()) // seconds
-        built = cached("feed", f"{key}{variant}:{bucket}", lambda: _build_feed(key, build),
-                       alone=True)
+        built = cached("feed", f"{key}{variant}", lambda: {**_build_feed(key, build), "bucket": bucket},
+                       alone=True, valid=lambda value: value.get("bucket") == bucket)
     else:
         built = _build_feed(key, build)
     return calendar_response(built["body"].encode(), etag=built["etag"],
