@@ -140,16 +140,21 @@ def cached(namespace: str, key: str, compute: Callable[[], Any], *, alone: bool 
 
 
 def _store(rows: list[dict]) -> None:
-    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = insert(CachedFigure).values(rows)
+    postgres = db.session.get_bind().dialect.name == "postgresql"
+    insert = pg_insert if postgres else sqlite_insert
+    # Sorted keys: two workers storing at once lock their rows in the same order.
+    statement = insert(CachedFigure).values(sorted(rows, key=lambda row: row["key"]))
     statement = statement.on_conflict_do_update(
         index_elements=[CachedFigure.key],
         set_={"version": statement.excluded.version, "payload": statement.excluded.payload,
               "computed_at": statement.excluded.computed_at},
         where=CachedFigure.version <= statement.excluded.version)
     db.session.execute(statement)
-    db.session.execute(CachedFigure.__table__.delete().where(
-        CachedFigure.version < min(row["version"] for row in rows)))
+    outdated = select(CachedFigure.key).where(
+        CachedFigure.version < min(row["version"] for row in rows))
+    if postgres:  # rows another worker is replacing are its to clean (no deadlock)
+        outdated = outdated.with_for_update(skip_locked=True)
+    db.session.execute(CachedFigure.__table__.delete().where(CachedFigure.key.in_(outdated)))
 
 
 def init_app(app: Flask) -> None:
