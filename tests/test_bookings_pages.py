@@ -112,6 +112,7 @@ def test_free_slot_search_page(client, login, create_user, lab):
     html = client.get(f"/reservations/creneaux-libres?date_from={day}&date_to={day}&duration=60"
                       "&attendees=10").get_data(as_text=True)
     assert "Espace plénier" in html and "de 08 h 00 à 20 h 00" in html
+    assert f"date={day}" in html  # the "demander" link opens the form on that day
     assert "Coin incubateur" not in html
     assert client.get("/reservations/creneaux-libres?date_from=x&date_to=y&duration=60&attendees=1"
                       ).status_code == 422
