@@ -51,6 +51,24 @@ def get_session(session_id: int) -> Session:
     return session
 
 
+def place_label(session: Session) -> str:
+    """Where it happens, for its page: the lab space and its site, the address, or
+    the kind of place ("En ligne")."""
+    if session.location == "other" and session.address:
+        return session.address
+    if session.location == "lab" and session.space_id is not None:
+        from sqlalchemy.orm import joinedload
+
+        from labapp.bookings.models import Space
+
+        space = db.session.scalar(select(Space).where(Space.id == session.space_id)
+                                  .options(joinedload(Space.site)))
+        if space is not None:
+            address = (space.site.address or "").strip()
+            return f"{space.name}, {space.site.name}" + (f" ({address})" if address else "")
+    return session.location_label
+
+
 def session_counts(session_ids) -> dict[int, dict[str, int]]:
     """{session_id: {"confirmed": n, "waitlisted": m}} in one grouped query."""
     ids = list(session_ids)
