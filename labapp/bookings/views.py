@@ -36,12 +36,22 @@ def _team_only():
         abort(403)
 
 
+def _grouped_space_choices(spaces):
+    """The spaces as options, in one group per site when there are several sites."""
+    options = [(s, (s.id, f"{s.name} ({s.capacity} personnes)")) for s in spaces]
+    if len({s.site_id for s in spaces}) < 2:
+        return [option for _, option in options]
+    groups: dict[str, list] = {}
+    for space, option in options:
+        groups.setdefault(space.site.name, []).append(option)
+    return groups
+
+
 @bp.route("/demande", methods=["GET", "POST"])
 def new():
     """Request form; "Vérifier" lists conflicts (and each date of a series) before sending."""
     form = BookingRequestForm()
-    form.space_id.choices = [(s.id, f"{s.name} ({s.capacity} personnes)")
-                             for s in site_services.list_spaces()]
+    form.space_id.choices = _grouped_space_choices(site_services.list_spaces())
     if request.method == "GET":
         form.space_id.data = request.args.get("space_id", type=int) or form.space_id.data
         form.day.data = _arg_date("date") or form.day.data
