@@ -16,14 +16,14 @@ except ImportError:  # pragma: no cover - older WTForms
         return (value, label)
 
 
-def survey_form_class(questionnaire: Questionnaire) -> type[FlaskForm]:
-    """A FlaskForm with one field per active question, named by the question's code.
+def survey_form_class(questionnaire: Questionnaire) -> type[FrenchForm]:
+    """A form with one field per active question, named by the question's code.
 
     The overall scale's radio inputs carry the integers 5..1 as values. Choices are
     validated by the service (French messages, nothing stored on error).
     """
 
-    class SurveyForm(FlaskForm):
+    class SurveyForm(FrenchForm):
         submit = SubmitField("Envoyer mon avis")
 
     for question in questionnaire.active_questions:
@@ -49,7 +49,7 @@ def raw_answers(form: FlaskForm, questionnaire: Questionnaire) -> dict[str, str 
 REQUIRED = "Ce champ est obligatoire."
 
 
-def question_form_class(question: Question) -> type[FlaskForm]:
+def question_form_class(question: Question) -> type[FrenchForm]:
     """Wording of a question, its hint and one field per option (`option_<id>`: option ids,
     and so results, stay when wordings change). The service re-checks every rule."""
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -24,7 +23,7 @@ from labapp.trainings.models import AUDIENCE_LABELS, KIND_LABELS, LOCATION_LABEL
 REQUIRED = "Ce champ est obligatoire."
 
 
-class PublicRegistrationForm(FlaskForm):
+class PublicRegistrationForm(FrenchForm):
     """Registration of a person without account (civil society)."""
 
     name = StringField("Nom et prénom", validators=[DataRequired(REQUIRED), Length(max=120)])
@@ -40,11 +39,11 @@ class PublicRegistrationForm(FlaskForm):
     submit = SubmitField("M'inscrire")
 
 
-class ActionForm(FlaskForm):
+class ActionForm(FrenchForm):
     """A button that changes something (CSRF only)."""
 
 
-class AddPersonForm(FlaskForm):
+class AddPersonForm(FrenchForm):
     """Team: add someone to a roster (also for past sessions)."""
 
     name = StringField("Nom et prénom", validators=[DataRequired(REQUIRED), Length(max=120)])
