@@ -109,3 +109,15 @@ def test_two_gunicorn_worker_processes_share_the_limit(live_server, subprocess_e
     with live_server(workers=2, threads=1) as base, ThreadPoolExecutor(8) as pool:
         statuses = list(pool.map(lambda _: http("GET", base + "/agenda.ics").status, range(24)))
     assert sorted(statuses) == [200] * 8 + [429] * 16
+
+
+def test_reset_links_cannot_be_guessed_at_speed(limited, client):
+    statuses = [client.get(f"/compte/mot-de-passe/devine-{n}").status_code for n in range(21)]
+    assert statuses == [404] * 20 + [429]
+
+
+def test_token_creation_is_limited(limited, client, login, create_user):
+    login(create_user())
+    statuses = [client.post("/compte/profil/jetons", data={"label": f"Jeton {n}"}).status_code
+                for n in range(21)]
+    assert statuses == [200] * 20 + [429]

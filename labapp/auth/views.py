@@ -99,6 +99,7 @@ def forgot_password():
 
 
 @bp.route("/mot-de-passe/<token>", methods=["GET", "POST"])
+@limiter.limit("20 per hour")  # a capability URL: no guessing of links
 def reset_password(token: str):
     """Choose a new password through an e-mailed link."""
     try:
@@ -124,6 +125,7 @@ def profile():
 
 @bp.post("/profil/jetons")
 @login_required
+@limiter.limit("20 per hour")
 def create_token():
     """Create a personal API token, shown once."""
     form = TokenForm()
