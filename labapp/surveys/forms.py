@@ -86,3 +86,7 @@ class AddQuestionForm(FrenchForm):
                             description="Pour une question à choix : un choix par ligne, "
                                         "au moins deux.")
     submit = SubmitField("Ajouter la question")
+
+
+class QuestionActiveForm(FrenchForm):
+    """Withdraw a question from the form, or put it back (CSRF only; the route says which)."""
