@@ -13,6 +13,7 @@ from labapp.auth.models import User
 from labapp.auth.proconnect import user_for_identity
 from labapp.errors import Conflict, Forbidden
 from labapp.extensions import db
+from labapp.privacy.models import AuditEntry
 from tests.conftest import PASSWORD
 from tests.fake_proconnect import CLIENT_ID, CLIENT_SECRET, FakeProConnect, rsa_key
 
@@ -113,6 +114,9 @@ def test_next_is_kept_and_an_existing_account_is_matched_by_email(client, provid
     assert user.proconnect_sub == "sub-camille-0001" and user.role == "team"
     assert user.name == "C. Martin"
     assert db.session.scalar(select(db.func.count()).select_from(User)) == 1
+    linking = db.session.scalars(select(AuditEntry).where(
+        AuditEntry.entity_type == "users", AuditEntry.action == "update")).all()
+    assert [entry.fields for entry in linking] == [["proconnect_sub"]]
     # An off-site next is ignored.
     client.post("/compte/deconnexion")
     assert round_trip(client, provider, next_url="//evil.example").headers["Location"] == "/"
@@ -293,6 +297,21 @@ def test_matching_rules(app, create_user):
     with pytest.raises(Forbidden):
         user_for_identity("sub-d", "d@example.org")
     assert user_for_identity("sub-e", "e@interieur.gouv.fr").name == "e"
+
+
+def test_an_erased_account_lets_the_person_come_back_as_a_new_one(client, provider):
+    from labapp.privacy.accounts import delete_account
+
+    round_trip(client, provider)
+    first = db.session.scalar(select(User).where(User.proconnect_sub == "sub-camille-0001"))
+    delete_account(first, True, None, first.created_at)
+    db.session.commit()
+    assert first.proconnect_sub is None and not first.active
+    client.post("/compte/deconnexion")
+    round_trip(client, provider)
+    assert logged_in(client)
+    again = db.session.scalar(select(User).where(User.proconnect_sub == "sub-camille-0001"))
+    assert again.id != first.id and again.active
 
 
 def test_logout_ends_both_sessions(client, provider):
