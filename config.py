@@ -76,6 +76,19 @@ class Config:
     # Comma-separated list; empty means any domain (development only).
     ALLOWED_EMAIL_DOMAINS = os.environ.get("ALLOWED_EMAIL_DOMAINS", "")
     PASSWORD_RESET_HOURS = 2
+
+    # ProConnect, the agents' single sign-on (OpenID Connect). Enabled when the client id,
+    # the secret and the discovery URL (or the domain, e.g. fca.integ01.dev-agentconnect.fr)
+    # are set; otherwise no button is shown and its routes answer 404.
+    PROCONNECT_DOMAIN = os.environ.get("PROCONNECT_DOMAIN") or ""
+    PROCONNECT_DISCOVERY_URL = os.environ.get("PROCONNECT_DISCOVERY_URL") or ""
+    PROCONNECT_CLIENT_ID = os.environ.get("PROCONNECT_CLIENT_ID") or ""
+    PROCONNECT_CLIENT_SECRET = os.environ.get("PROCONNECT_CLIENT_SECRET") or ""
+    PROCONNECT_ACR = os.environ.get("PROCONNECT_ACR") or "eidas1"
+    # Comma-separated e-mail domains allowed to create an account through ProConnect;
+    # empty means any (ProConnect authenticates, the app decides who may enter).
+    PROCONNECT_ALLOWED_DOMAINS = os.environ.get("PROCONNECT_ALLOWED_DOMAINS", "")
+    PROCONNECT_TIMEOUT = int(os.environ.get("PROCONNECT_TIMEOUT") or 10)
     OUTBOX_MAX_ATTEMPTS = 10
     SESSION_REMINDER_HOURS = int(os.environ.get("SESSION_REMINDER_HOURS") or 24)
 
