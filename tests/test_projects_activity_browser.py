@@ -72,6 +72,10 @@ def test_team_links_request_and_writes_journal(live_server, page, create_user, c
         page.wait_for_load_state()
         assert "Activité du journal modifiée." in page.content()
         assert "Atelier : Atelier d'écoute des usagers" in page.locator("#journal + ul").inner_text()
+        page.get_by_role("button", name="Supprimer l'activité « Atelier d'écoute des usagers »").click()
+        page.wait_for_load_state()  # the form carries its CSRF token (checked by this server)
+        assert "Activité supprimée du journal." in page.content()
+        assert "Aucune activité n'est encore inscrite au journal." in page.content()
 
         page.fill("input[name='contact-name']", "Lou Martin")
         page.fill("input[name='contact-email']", "pas-une-adresse")
