@@ -96,6 +96,8 @@ def test_project_page_queries_do_not_grow(client, login, create_user, create_pro
         with count_queries() as counter_:
             response = client.get(f"/projets/{project_id}")
         assert response.status_code == 200
+        if user_id == team_id:  # with the edit links and delete buttons of each entry
+            assert response.get_data(as_text=True).count("/modifier") >= 2 * counter["n"]
         return counter_.statements
 
     links.link_project(team, project, target.id, "duplicate")

@@ -168,3 +168,7 @@ class ContactForm(FrenchForm):
 class RemoveContactForm(FrenchForm):
     contact_id = HiddenField(validators=[InputRequired()])
 
+
+
+class DeleteForm(FrenchForm):
+    """A delete button (CSRF only; the route says what goes)."""
