@@ -12,7 +12,8 @@ This holds for every writer: pages, API, `flask tick`, bulk inserts of
 Entries (`computed_cache`) are JSON documents keyed by a string; a request loads
 all the entries of a namespace for the current version in one query, and stores
 what it had to compute (committed after the response is built). Outside a
-request (the CLI), nothing is cached: figures are computed live.
+request (the CLI), nothing is cached: figures are computed live, except under
+`warm()`, which `flask tick` uses to compute ahead what the next page view needs.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, g, has_request_context
+from flask import Flask, g, has_app_context, has_request_context
 from sqlalchemy import BigInteger, String, Text, event, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -50,6 +51,7 @@ _WRITE = re.compile(r'^\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)
 _BUMP = (f"INSERT INTO data_versions (name, version) VALUES ('{VERSION_NAME}', 1) "
          "ON CONFLICT (name) DO UPDATE SET version = data_versions.version + 1")
 _FLAG = "labapp_activity_written"
+_WARMING = "computed_cache_warming"
 
 
 class DataVersion(db.Model):
@@ -123,7 +125,7 @@ def cached(namespace: str, key: str, compute: Callable[[], Any], *, alone: bool 
     `alone`: look this entry up by itself rather than with its whole namespace.
     `valid`: whether a stored value may still be used (else it is computed again and
     replaces it, under the same key)."""
-    if not has_request_context():
+    if not (has_request_context() or (has_app_context() and g.get(_WARMING, False))):
         return compute()
     if len(key) > 120:  # long keys (lists of periods) are shortened by a digest
         key = key[:60] + "#" + hashlib.sha256(key.encode()).hexdigest()
@@ -150,6 +152,25 @@ def _store(rows: list[dict]) -> None:
     db.session.execute(statement)
     db.session.execute(CachedFigure.__table__.delete().where(
         CachedFigure.version < min(row["version"] for row in rows)))
+
+
+def warm(fill: Callable[[], Any]) -> int:
+    """Run `fill` with the cache on, as a request would, and store what it computed
+    (flushed; the caller commits): `flask tick` computes the figures of the next page
+    views after the data changed. Returns how many entries it stored: 0 when all were
+    already there for the current version (then it costs one query)."""
+    for name in ("computed_cache", "computed_cache_new"):
+        g.pop(name, None)
+    setattr(g, _WARMING, True)
+    try:
+        fill()
+        rows = g.pop("computed_cache_new", None) or []
+        if rows:
+            _store(rows)
+        return len(rows)
+    finally:
+        for name in (_WARMING, "computed_cache", "computed_cache_new"):
+            g.pop(name, None)
 
 
 def init_app(app: Flask) -> None:
