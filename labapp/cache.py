@@ -2,7 +2,7 @@
 version of the activity data it was computed from.
 
 The version lives in the database (`data_versions`, one row), so it is shared by
-every worker and host. Any statement that writes one of the activity tables marks
+every worker and host. Any statement that changes rows of an activity table marks
 its connection; when that transaction commits, the version is bumped in the same
 transaction (as its last statement, so the row lock is held only while committing
 and cannot take part in a deadlock). A rolled-back transaction bumps nothing.
@@ -72,10 +72,15 @@ class CachedFigure(db.Model):
 
 # --- the version ---------------------------------------------------------------
 
-@event.listens_for(Engine, "before_cursor_execute")
+@event.listens_for(Engine, "after_cursor_execute")
 def _mark_write(conn, cursor, statement, parameters, context, executemany):
+    """Flag the connection when a statement changed rows of an activity table. A single
+    statement that changed none (the retention job's UPDATEs on every `flask tick`, an
+    INSERT ... ON CONFLICT DO NOTHING) flags nothing. An executemany, or a statement
+    with RETURNING (SQLite counts its rows only once they are fetched), always does."""
     match = _WRITE.match(statement)
-    if match and match.group(1).lower() not in UNWATCHED:
+    if match and match.group(1).lower() not in UNWATCHED and (
+            executemany or cursor.rowcount != 0 or "RETURNING" in statement.upper()):
         conn.info[_FLAG] = True
 
 

@@ -32,8 +32,7 @@ def _dashboard(client) -> int:
 
 
 def _tick(runner) -> dict[str, int]:
-    db.session.commit()
-    db.session.remove()  # SQLite: no transaction of ours may hold the database
+    db.session.commit()  # SQLite: no transaction of ours may hold the database
     result = runner.invoke(args=["tick"])
     assert result.exit_code == 0, result.output
     counts = {}
