@@ -44,6 +44,38 @@ def test_writes_to_unwatched_tables_do_not(create_user):
     assert _version() == before
 
 
+def test_writes_that_change_no_row_do_not(build_records):
+    """As the retention job's UPDATEs on every `flask tick`: the data did not change."""
+    session = build_records.session("formation", "held")
+    db.session.commit()
+    before = _version()
+    db.session.execute(text("UPDATE training_sessions SET title = 'x' WHERE id = -1"))
+    db.session.execute(text("DELETE FROM bookings WHERE id = -1"))
+    db.session.commit()
+    assert _version() == before
+    db.session.execute(text(f"UPDATE training_sessions SET title = 'x' WHERE id = {session.id}"))
+    db.session.commit()
+    assert _version() == before + 1
+
+
+def test_orm_inserts_with_returning_bump_it(create_user):
+    """The ORM inserts with RETURNING (SQLite counts such rows only once fetched)."""
+    from labapp.projects.models import Project
+
+    owner = create_user("agent")
+    db.session.commit()
+    before = _version()
+    with count_queries() as counter:
+        db.session.add_all([Project(title=f"Projet {n}", description="d", direction="DRH",
+                                    territory="national", requested_by_id=owner.id)
+                            for n in range(3)])
+        db.session.flush()
+        statements = [s for s in counter.statements if s.lstrip().upper().startswith("INSERT")]
+    db.session.commit()
+    assert _version() == before + 1
+    assert statements and all("RETURNING" in s.upper() for s in statements)
+
+
 def test_core_writes_outside_the_session_bump_it(build_records):
     from labapp.trainings.models import Session
 
