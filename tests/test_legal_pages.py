@@ -1,7 +1,8 @@
 """The legal pages show the deployment's facts (publication director, host, DPO) from the
-configuration."""
+configuration, and the accessibility status is the same in the footer and the declaration."""
 
 import importlib
+import re
 
 import pytest
 
@@ -61,3 +62,13 @@ def test_settings_are_read_from_the_environment(reload_config):
         assert getattr(loaded.Config, name) == value
         assert getattr(loaded.ProductionConfig, name) == value
 
+
+
+def test_footer_status_matches_the_declaration(client):
+    home = client.get("/").get_data(as_text=True)
+    footer = re.search(r"Accessibilité : (\w+ conforme)", home).group(1)
+    declaration = client.get("/pages/accessibilite").get_data(as_text=True)
+    assert f"est <strong>{footer}</strong>" in declaration
+    assert "30 novembre 2026" in declaration
+    legal = client.get("/pages/mentions-legales").get_data(as_text=True)
+    assert f"L'application est {footer} au" in legal
