@@ -73,6 +73,18 @@ class Config:
     RETENTION_RESET_LINK_DAYS = int(os.environ.get("RETENTION_RESET_LINK_DAYS") or 30)
     RETENTION_BOOKING_TEXT_MONTHS = int(os.environ.get("RETENTION_BOOKING_TEXT_MONTHS") or 36)
 
+    # Facts of the deployment shown on "Mentions légales" and "Données personnelles"
+    # (issue 10). The defaults are the ministry's usual answers, to confirm before production.
+    LEGAL_PUBLICATION_DIRECTOR = (os.environ.get("LEGAL_PUBLICATION_DIRECTOR")
+                                  or "Le secrétaire général du ministère de l'Intérieur")
+    LEGAL_HOST_NAME = (os.environ.get("LEGAL_HOST_NAME")
+                       or "Ministère de l'Intérieur — direction du numérique (DNUM)")
+    LEGAL_HOST_ADDRESS = os.environ.get("LEGAL_HOST_ADDRESS") or "Place Beauvau, 75008 Paris"
+    LEGAL_DPO_EMAIL = os.environ.get("LEGAL_DPO_EMAIL") or "dpd@interieur.gouv.fr"
+    LEGAL_DPO_ADDRESS = (os.environ.get("LEGAL_DPO_ADDRESS")
+                         or "Ministère de l'Intérieur, délégué à la protection des données, "
+                            "place Beauvau, 75800 Paris Cedex 08")
+
     # Comma-separated list; empty means any domain (development only).
     ALLOWED_EMAIL_DOMAINS = os.environ.get("ALLOWED_EMAIL_DOMAINS", "")
     PASSWORD_RESET_HOURS = 2

@@ -47,6 +47,10 @@ def _grouped_space_choices(spaces):
     return groups
 
 
+# Service field names of a slot's bounds -> the request form's fields.
+SLOT_FIELDS = {"start": "start_time", "end": "end_time"}
+
+
 @bp.route("/demande", methods=["GET", "POST"])
 def new():
     """Request form; "Vérifier" lists conflicts (and each date of a series) before sending."""
@@ -68,6 +72,9 @@ def new():
                 return redirect(url_for("bookings.mine"))
         except DomainError as error:
             db.session.rollback()
+            # The services name the slot's bounds start/end: put their messages next to the
+            # form's time fields (marked invalid) rather than in a detached flash message.
+            error.errors = {SLOT_FIELDS.get(k, k): v for k, v in error.errors.items()}
             show_domain_error(form, error)
             return render_template("bookings/new.html", form=form, preview=preview), error.status
     status = 422 if form.errors else 200
