@@ -177,6 +177,8 @@ OWNER_NAME, OWNER_EMAIL = "Odile Propriétaire", "odile.proprietaire@interieur.g
 BOOKING_TITLE = "Atelier confidentiel Odile"
 PROJECT_TITLE = "Projet secret de la préfecture Odile"
 SERIES_TITLE = "Série hebdomadaire Odile"
+APPROVED_TITLE = "Séminaire confidentiel Odile"
+PRIVATE_TITLES = (BOOKING_TITLE, PROJECT_TITLE, SERIES_TITLE, APPROVED_TITLE)
 
 
 def _users():
@@ -239,6 +241,10 @@ def build_world():
     booking = bookings.request_booking(owner, spaces["plenary"].id, at(day, "10:00"),
                                        at(day, "12:00"), BOOKING_TITLE, 5)
     w.booking_id = booking.id
+    approved = bookings.request_booking(owner, spaces["plenary"].id, at(day, "16:00"),
+                                        at(day, "17:00"), APPROVED_TITLE, 5)
+    bookings.approve_booking(team, approved.id)
+    w.approved_booking_id = approved.id
     made = series.book_series(owner, title=SERIES_TITLE, space_id=spaces["drh"].id,
                               first_day=future_day(1), start_time=at(day, "14:00").time(),
                               end_time=at(day, "15:00").time(), until=future_day(1) + timedelta(days=14),
@@ -293,6 +299,8 @@ def build_world():
     w.question_id = next(q.id for q in session_questionnaire.questions if q.code == "improve")
 
     w.feed_secret = calendar.feed_secret(calendar.feed_token(owner, "personal"))
+    w.other_space_feed_secret = calendar.feed_secret(
+        calendar.feed_token(other, "space", spaces["plenary"].id))
     w.reset_secret = start_password_reset(owner.email)[1]
 
     expense = Expense(spent_on=date(2024, 3, 14), nature="amoa", ae=100, cp=0,
@@ -315,15 +323,20 @@ def _freeze_year(team, year: int) -> None:
 
 
 def fresh_world(app, snapshots):
-    """Empty the app's database and put a world in it: built on PostgreSQL; on SQLite a
-    copy of the first world built in this test session (file copy: milliseconds).
+    """Empty the app's database and put a world in it: a copy of the first world built in
+    this test session (SQLite: a file copy; PostgreSQL: its rows inserted again).
     `snapshots` is a dict kept for the session with a `dir` for the copy."""
     from labapp.extensions import db
 
     url = app.config["SQLALCHEMY_DATABASE_URI"]
     if not url.startswith("sqlite:///"):
-        reset_database(app)
-        return build_world()
+        if "rows" not in snapshots:  # the first world of the session
+            reset_database(app)
+            world = build_world()
+            snapshots.update(world_pg=world, rows=_capture_rows(db))
+            return world
+        _restore_rows(db, snapshots["rows"])
+        return snapshots["world_pg"]
     path = Path(url[len("sqlite:///"):])
     if "world" not in snapshots:
         reset_database(app)
@@ -346,6 +359,30 @@ def _copy_database(source: Path, target: Path) -> None:
         else:
             copy.unlink(missing_ok=True)
     Path(f"{target}-shm").unlink(missing_ok=True)
+
+
+def _capture_rows(db) -> dict:
+    """Every row of every table (PostgreSQL snapshot: rebuilding the world costs more)."""
+    with db.engine.connect() as conn:
+        return {table.name: [dict(row) for row in conn.execute(table.select()).mappings()]
+                for table in db.metadata.sorted_tables}
+
+
+def _restore_rows(db, rows: dict) -> None:
+    """Replace every row by the snapshot's, ids included, and move the id sequences past them."""
+    from sqlalchemy import text
+
+    db.session.remove()
+    tables = db.metadata.sorted_tables
+    with db.engine.begin() as conn:
+        for table in reversed(tables):  # DELETE: far quicker than TRUNCATE on a few rows
+            conn.execute(table.delete())
+        for table in tables:
+            if rows[table.name]:
+                conn.execute(table.insert(), rows[table.name])
+            if "id" in table.c and rows[table.name]:
+                conn.execute(text("SELECT setval(pg_get_serial_sequence(:t, 'id'), :n)"),
+                             {"t": f'"{table.name}"', "n": max(r["id"] for r in rows[table.name])})
 
 
 def _close(db) -> None:
@@ -447,8 +484,8 @@ VALID_BODIES = {
     "admin.update_user": lambda w, r: {"role": "team", "active": "y"},
     "privacy.delete_my_account": lambda w, r: {"password": PASSWORD, "confirm": "y"},
     "bookings.calendar": lambda w, r: {"date": w.day.isoformat()},  # the owner's booking's week
-    "bookings.check_slot": lambda w, r: {"space_id": w.space_id, "start": _iso(w.day, "14:00"),
-                                         "end": _iso(w.day, "15:00")},
+    "bookings.check_slot": lambda w, r: {"space_id": w.space_id, "start": _iso(w.day, "16:00"),
+                                         "end": _iso(w.day, "17:00")},
     "bookings.new": lambda w, r: {"space_id": w.space_id, "day": w.day.isoformat(),
                                   "start_time": "14:00", "end_time": "15:00",
                                   "title": "Réunion d'équipe", "purpose": "autre", "attendees": "4"},
@@ -468,8 +505,8 @@ VALID_BODIES = {
     "bookings_api.create_booking": lambda w, r: {
         "space_id": w.space_id, "start": _iso(w.day, "14:00"), "end": _iso(w.day, "15:00"),
         "title": "Réunion d'équipe", "attendees": 4},
-    "bookings_api.conflicts": lambda w, r: {"space_id": w.space_id, "start": _iso(w.day, "14:00"),
-                                            "end": _iso(w.day, "15:00")},
+    "bookings_api.conflicts": lambda w, r: {"space_id": w.space_id, "start": _iso(w.day, "16:00"),
+                                            "end": _iso(w.day, "17:00")},
     "bookings_api.free_slots": lambda w, r: {"from": w.day.isoformat(), "to": w.day.isoformat(),
                                              "duration": 60},
     "bookings_api.approve": lambda w, r: {},

@@ -8,8 +8,9 @@ import contextvars
 import pytest
 
 from labapp import create_app
-from tests import access
+from tests import access, dbsetup
 from tests.access import ACCESS, EXEMPT, OTHER, ROLES
+from tests.conftest import _PG_ENGINES, ENGINES
 
 SKIPPED_METHODS = {"HEAD", "OPTIONS"}
 
@@ -39,6 +40,18 @@ def test_every_route_is_classified(app):
         assert not entry.overrides or entry.reason, f"{name}: an override needs its reason"
 
 
+@pytest.fixture(params=ENGINES)
+def database_url(request, tmp_path) -> str:
+    """conftest's, except that tests with a world skip PostgreSQL's truncation (slow): the
+    world replaces every row of every table."""
+    if request.param == "sqlite":
+        return dbsetup.copy_sqlite(request.getfixturevalue("sqlite_template"), tmp_path / "test.db")
+    url = request.getfixturevalue("postgres_url")
+    if "world" not in request.fixturenames:
+        dbsetup.truncate_postgres(url, _PG_ENGINES)
+    return url
+
+
 @pytest.fixture(scope="session")
 def snapshots(tmp_path_factory) -> dict:
     """The first SQLite world of the session, copied into the next tests' databases."""
@@ -65,8 +78,9 @@ class Walk:
         return self.world
 
     def request(self, role, method, rule):
-        response = access.send(self.app, self.world, role, method, rule)
-        label = f"{method} {rule.rule} as {role}"
+        path = access.url_for_rule(rule, self.world)
+        response = access.send(self.app, self.world, role, method, rule, path)
+        label = f"{method} {path} ({rule.endpoint}) as {role}"
         entry = ACCESS[rule.endpoint]
         problem = access.check(response, access.expected(entry, role, rule), method)
         if problem:
@@ -123,8 +137,7 @@ def _id_get_endpoints() -> list[str]:
 
 
 def _secrets_of_owner(world) -> list[str]:
-    return [access.OWNER_NAME, access.OWNER_EMAIL, access.BOOKING_TITLE, access.PROJECT_TITLE,
-            access.SERIES_TITLE]
+    return [access.OWNER_NAME, access.OWNER_EMAIL, *access.PRIVATE_TITLES]
 
 
 @pytest.mark.parametrize("endpoint", _id_get_endpoints())
@@ -153,9 +166,21 @@ def test_pages_of_any_agent_never_show_the_owners_private_objects(app, world, en
             continue
         response = access.send(app, world, OTHER, "GET", rule)
         body = response.get_data(as_text=True)
-        for secret in (access.OWNER_EMAIL, access.BOOKING_TITLE, access.PROJECT_TITLE,
-                       access.SERIES_TITLE):
+        for secret in (access.OWNER_EMAIL, *access.PRIVATE_TITLES):
             assert secret not in body, (rule.rule, secret)
+
+
+def test_another_agents_space_feed_shows_the_owners_booking_as_busy_only(app, world):
+    """A space's calendar feed tells every agent when the space is taken, not by whom nor
+    for what."""
+    rule = next(r for r in app.url_map.iter_rules() if r.endpoint == "calendar.token_feed")
+    response = access.send(app, world, OTHER, "GET", rule,
+                           path=f"/calendrier/{world.other_space_feed_secret}.ics")
+    assert response.status_code == 200
+    body = response.get_data(as_text=True).replace("\r\n ", "")
+    assert "BEGIN:VEVENT" in body
+    for secret in (access.OWNER_NAME, access.OWNER_EMAIL, *access.PRIVATE_TITLES):
+        assert secret not in body, secret
 
 
 # --- headers and cookies -----------------------------------------------------------------------
