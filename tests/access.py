@@ -697,3 +697,15 @@ def header_problems(response) -> list[str]:
     if not response.headers.get("Referrer-Policy"):
         problems.append("no Referrer-Policy")
     return problems
+
+
+def capability_problems(response) -> list[str]:
+    """A page behind a capability URL must not leak its URL: no referrer, and (pages) no
+    copy kept by caches. Calendar feeds keep their ETag revalidation (`private`)."""
+    problems = []
+    if response.headers.get("Referrer-Policy") != "no-referrer":
+        problems.append(f"capability URL with Referrer-Policy {response.headers.get('Referrer-Policy')}")
+    cache = response.headers.get("Cache-Control", "")
+    if response.mimetype == "text/html" and "no-store" not in cache:
+        problems.append(f"capability page with Cache-Control {cache!r}")
+    return problems

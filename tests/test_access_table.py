@@ -87,6 +87,8 @@ class Walk:
             self.problems.append(f"{label}: {problem} "
                                  f"{response.get_data(as_text=True)[:200]!r}")
         self.problems += [f"{label}: {p}" for p in access.header_problems(response)]
+        if entry.level == "token-link" and response.status_code == 200:
+            self.problems += [f"{label}: {p}" for p in access.capability_problems(response)]
         if method != "GET":
             self.dirty = True
         return response
@@ -181,6 +183,27 @@ def test_another_agents_space_feed_shows_the_owners_booking_as_busy_only(app, wo
     assert "BEGIN:VEVENT" in body
     for secret in (access.OWNER_NAME, access.OWNER_EMAIL, *access.PRIVATE_TITLES):
         assert secret not in body, secret
+
+
+TOKEN_LINKS = sorted(name for name, entry in ACCESS.items() if entry.level == "token-link")
+SECRET_ARGUMENTS = ("token", "code", "secret")
+
+
+@pytest.mark.parametrize("endpoint", TOKEN_LINKS)
+def test_a_wrong_secret_opens_nothing(app, world, endpoint):
+    """A capability URL with a made-up (or slightly changed) secret is a plain 404, whoever
+    asks and however: the secret is the only key."""
+    for rule in _rules(app, endpoint):
+        [name] = [a for a in rule.arguments if a in SECRET_ARGUMENTS]
+        real = access.url_for_rule(rule, world)
+        good = access.ENDPOINT_ARGUMENTS[endpoint](world)[name]
+        for wrong in ("A" * len(good), good[:-1] + ("B" if good[-1] != "B" else "C")):
+            path = real.replace(good, wrong)
+            for method in _methods(rule):
+                for role in (access.ANON, OTHER):
+                    response = access.send(app, world, role, method, rule, path=path)
+                    assert response.status_code == 404, (method, rule.rule, role,
+                                                         response.status_code)
 
 
 # --- headers and cookies -----------------------------------------------------------------------
