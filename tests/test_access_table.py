@@ -87,6 +87,9 @@ class Walk:
             self.problems.append(f"{label}: {problem} "
                                  f"{response.get_data(as_text=True)[:200]!r}")
         self.problems += [f"{label}: {p}" for p in access.header_problems(response)]
+        if access.is_api(rule) and response.status_code >= 400 \
+                and response.mimetype != "application/problem+json":
+            self.problems.append(f"{label}: API error as {response.mimetype}")
         if entry.level == "token-link" and response.status_code == 200:
             self.problems += [f"{label}: {p}" for p in access.capability_problems(response)]
         if method != "GET":
