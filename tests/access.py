@@ -385,6 +385,22 @@ def _restore_rows(db, rows: dict) -> None:
                              {"t": f'"{table.name}"', "n": max(r["id"] for r in rows[table.name])})
 
 
+def fingerprint() -> dict:
+    """The row count of every table and the activity data version (bumped by any write to
+    the activity tables, updates included): what a refused request must leave as it was."""
+    from sqlalchemy import func, select
+
+    from labapp.cache import DataVersion
+    from labapp.extensions import db
+
+    db.session.remove()
+    with db.engine.connect() as conn:
+        counts = {t.name: conn.scalar(select(func.count()).select_from(t))
+                  for t in db.metadata.sorted_tables}
+        counts["versions"] = list(conn.execute(select(DataVersion.__table__)).all())
+    return counts
+
+
 def _close(db) -> None:
     db.session.remove()
     db.engine.dispose()
