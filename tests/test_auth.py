@@ -131,3 +131,17 @@ def test_admin_user_list_query_budget_is_constant(client, create_user, login):
     with count_queries() as many:
         assert client.get("/admin/comptes").status_code == 200
     assert many.count == few.count
+
+
+def test_password_reset_page_is_neither_cached_nor_sent_as_referrer(client, create_user):
+    """The reset link is a capability URL: its page's requests for static files must not
+    carry it in a Referer (access logs), and no cache may keep the page."""
+    from labapp.auth.services import start_password_reset
+    from labapp.extensions import db
+
+    _, secret = start_password_reset(create_user("agent").email)
+    db.session.commit()
+    response = client.get(f"/compte/mot-de-passe/{secret}")
+    assert response.status_code == 200
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert "no-store" in response.headers["Cache-Control"]

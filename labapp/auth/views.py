@@ -116,7 +116,10 @@ def reset_password(token: str):
         db.session.commit()
         flash("Votre mot de passe est modifié. Connectez-vous.", "success")
         return redirect(url_for("auth.login"))
-    return render_template("auth/reset_password.html", form=form)
+    # A capability URL: never kept by a cache, never sent as referrer (to our own static
+    # files either: they would write the secret into access logs).
+    return render_template("auth/reset_password.html", form=form), 200, {
+        "Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 
 
 @bp.get("/profil")
