@@ -74,6 +74,13 @@ ACCESS: dict[str, Access] = {
     "auth.forgot_password": _a("public"), "auth.reset_password": _a("token-link"),
     "auth.logout": _a("agent"), "auth.profile": _a("agent"), "auth.create_token": _a("agent"),
     "auth.revoke_token": _a("self"), "auth_api.me": _a("agent"),
+    # ProConnect is not configured in the walk (tests/test_proconnect.py runs it against a
+    # fake provider): its routes answer 404, once logged in for the log-out.
+    **{f"auth.{name}": _a("public", "ProConnect not configured: 404 for everyone",
+                          anon=404, owner=404, other=404, team=404, admin=404)
+       for name in ("proconnect_start", "proconnect_callback", "proconnect_logout_return")},
+    "auth.proconnect_logout": _a("agent", "ProConnect not configured: 404 once logged in",
+                                 owner=404, other=404, team=404, admin=404),
     "admin.users": _a("admin"), "admin.update_user": _a("admin"), "audit.log": _a("admin"),
     "privacy.my_data": _a("agent"), "privacy.my_data_json": _a("agent"),
     "privacy.delete_my_account": _a("agent", "the world's only admin may not delete their "
@@ -119,6 +126,9 @@ ACCESS: dict[str, Access] = {
     "project_activity.add_contact": _a("owner"), "project_activity.remove_contact": _a("owner"),
     "project_activity.link": _a("team-owned"), "project_activity.unlink": _a("team-owned"),
     "project_activity.add_journal_entry": _a("team-owned"),
+    "project_activity.edit_journal_entry": _a("team-owned"),
+    "project_activity.delete_journal_entry": _a("team-owned"),
+    "project_activity.edit_contact": _a("owner"),
     "projects_api.list_projects": _a("agent"), "projects_api.create_project": _a("agent"),
     "projects_api.get_project": _a("owner"), "projects_api.similar": _a("owner"),
     "projects_api.patch_project": _a("team-owned"),
@@ -128,12 +138,15 @@ ACCESS: dict[str, Access] = {
     "project_activity_api.remove_contact": _a("owner"),
     "project_activity_api.link": _a("team-owned"), "project_activity_api.unlink": _a("team-owned"),
     "project_activity_api.add_journal_entry": _a("team-owned"),
+    "project_activity_api.patch_journal_entry": _a("team-owned"),
+    "project_activity_api.delete_journal_entry": _a("team-owned"),
+    "project_activity_api.patch_contact": _a("owner"),
     # surveys
     "surveys.answer": _a("token-link"), "surveys.room": _a("token-link"),
     "surveys.thanks": _a("public"),
     **{f"surveys.{name}": _a("team") for name in (
         "target_results", "target_csv", "offering_results", "offering_csv", "year_results",
-        "year_csv", "questionnaire", "edit_question", "add_question")},
+        "year_csv", "questionnaire", "edit_question", "add_question", "toggle_question")},
     # trainings (pages)
     "trainings.agenda": _a("public"), "trainings.public_catalogue": _a("public"),
     "trainings.session_page": _a("public"), "trainings.register": _a("public"),
@@ -284,7 +297,8 @@ def build_world():
     w.other_project_id = projects.request_project(other, projects.ProjectRequest(
         title="Projet d'un autre agent", description="Autre chose.", direction="DRH",
         territory="national")).id
-    journal.add_journal_entry(team, project, date.today(), "reunion", "Réunion de cadrage", "")
+    w.journal_entry_id = journal.add_journal_entry(
+        team, project, date.today(), "reunion", "Réunion de cadrage", "").id
     assert contacts  # the module is exercised through the routes
 
     secret = new_secret()
@@ -441,6 +455,7 @@ DEFAULT_ARGUMENTS = {
     "expense_id": lambda w: w.expense_id,
     "milestone_id": lambda w: w.milestone_id,
     "question_id": lambda w: w.question_id,
+    "entry_id": lambda w: w.journal_entry_id,
     "target_id": lambda w: w.session_id,
     "year": lambda w: 2024,
 }
@@ -461,6 +476,7 @@ ENDPOINT_ARGUMENTS = {
     "surveys.questionnaire": lambda w: {"kind": "session"},
     "surveys.edit_question": lambda w: {"kind": "session"},
     "surveys.add_question": lambda w: {"kind": "session"},
+    "surveys.toggle_question": lambda w: {"kind": "session", "action": "retirer"},
     "project_activity_api.unlink": lambda w: {"kind": "duplicate"},
     "trainings.attendance": lambda w: {"session_id": w.past_session_id},
     # a session the owner has not registered for (registering twice is a 409)
@@ -559,6 +575,12 @@ VALID_BODIES = {
     "project_activity.link": lambda w, r: {"link-target_id": str(w.other_project_id),
                                            "link-kind": "pooled"},
     "project_activity.unlink": lambda w, r: {"kind": "duplicate"},
+    "project_activity.edit_journal_entry": lambda w, r: {
+        "occurred_on": date.today().isoformat(), "kind": "atelier", "title": "Atelier corrigé"},
+    "project_activity.delete_journal_entry": lambda w, r: {},
+    "project_activity.edit_contact": lambda w, r: {"name": "Claire Contact",
+                                                   "email": "claire.contact@example.org",
+                                                   "role": "Cheffe de projet"},
     "project_activity.add_journal_entry": lambda w, r: {
         "journal-occurred_on": date.today().isoformat(), "journal-kind": "atelier",
         "journal-title": "Atelier d'idéation"},
@@ -570,12 +592,15 @@ VALID_BODIES = {
     "project_activity_api.link": lambda w, r: {"target_id": w.other_project_id, "kind": "pooled"},
     "project_activity_api.add_journal_entry": lambda w, r: {
         "occurred_on": date.today().isoformat(), "kind": "atelier", "title": "Atelier d'idéation"},
+    "project_activity_api.patch_journal_entry": lambda w, r: {"title": "Atelier corrigé"},
+    "project_activity_api.patch_contact": lambda w, r: {"role": "Référente"},
     "project_activity_api.add_contact": lambda w, r: {"name": "Henri Contact",
                                                       "email": "henri@example.org"},
     "surveys.answer": lambda w, r: {"overall": "4", "usefulness": "yes", "recommend": "yes"},
     "surveys.room": lambda w, r: {"overall": "5", "usefulness": "yes", "recommend": "yes"},
     "surveys.edit_question": lambda w, r: {"label": "Que faudrait-il améliorer ?"},
     "surveys.add_question": lambda w, r: {"label": "Un dernier mot ?", "kind": "text"},
+    "surveys.toggle_question": lambda w, r: {},
     "trainings.register": lambda w, r: ({"name": "Nina Publique", "email": "nina@example.org",
                                          "consent": "y"} if r == ANON else {}),
     "trainings.roster": lambda w, r: {"name": "Ajoutée Par l'Équipe",
