@@ -93,3 +93,17 @@ def create_booking(lab, quick_user, team_member):
         return booking
 
     return make
+
+
+@pytest.fixture
+def two_sites(app):
+    """Two sites with one space each, committed: {"lab": (site, room), "other": (site, room)}."""
+    from labapp.bookings.models import Site, Space
+
+    lab = Site(name="Lab Beauvau", address="Place Beauvau")
+    other = Site(name="Lab territorial de Lyon", address="Préfecture du Rhône")
+    lab_room = Space(site=lab, name="Espace plénier", capacity=40)
+    other_room = Space(site=other, name="Salle de Lyon", capacity=20)
+    db.session.add_all([lab, other, lab_room, other_room])
+    db.session.commit()
+    return {"lab": (lab, lab_room), "other": (other, other_room)}

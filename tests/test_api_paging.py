@@ -17,16 +17,9 @@ START = datetime(2031, 3, 3, 8, tzinfo=UTC)
 
 
 @pytest.fixture
-def world(app, create_user):
+def world(app, create_user, two_sites):
     """Two sites with one space each, a team member and an agent."""
-    from labapp.bookings.models import Site, Space
-
-    lab = Site(name="Lab Beauvau", address="Place Beauvau")
-    other = Site(name="Lab territorial de Lyon", address="Préfecture du Rhône")
-    lab_room = Space(site=lab, name="Espace plénier", capacity=40)
-    other_room = Space(site=other, name="Salle de Lyon", capacity=20)
-    db.session.add_all([lab, other, lab_room, other_room])
-    db.session.commit()
+    (lab, lab_room), (other, other_room) = two_sites["lab"], two_sites["other"]
 
     class World:  # ids, not objects: tests remove the session to count cold statements
         team = create_user("team")

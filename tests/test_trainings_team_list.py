@@ -18,17 +18,8 @@ from tests.querycount import count_queries
 
 
 @pytest.fixture
-def sites(app):
-    """Two sites with one space each: the lab (first site) and a territorial lab."""
-    from labapp.bookings.models import Site, Space
-
-    lab = Site(name="Lab Beauvau", address="Place Beauvau")
-    other = Site(name="Lab territorial de Lyon", address="Préfecture du Rhône")
-    lab_room = Space(site=lab, name="Espace plénier", capacity=40)
-    other_room = Space(site=other, name="Salle de Lyon", capacity=20)
-    db.session.add_all([lab, other, lab_room, other_room])
-    db.session.commit()
-    return {"lab": (lab, lab_room), "other": (other, other_room)}
+def sites(two_sites):
+    return two_sites
 
 
 def add_sessions(prefix: str, days: list[float], space=None):
