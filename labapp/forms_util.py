@@ -10,8 +10,7 @@ from wtforms import IntegerField as WTFormsIntegerField
 
 from labapp.errors import DomainError
 from labapp.extensions import db
-
-INTEGER_LIMIT = 2**31 - 1  # the largest value of an SQL INTEGER column
+from labapp.input_checks import INTEGER_LIMIT, TOO_BIG
 
 
 class IntegerField(WTFormsIntegerField):
@@ -28,7 +27,7 @@ class IntegerField(WTFormsIntegerField):
             raise ValueError("Un nombre entier est attendu.") from None
         if not -INTEGER_LIMIT <= value <= INTEGER_LIMIT:
             self.data = None
-            raise ValueError("Ce nombre est trop grand.")
+            raise ValueError(TOO_BIG)
         self.data = value
 
 

@@ -36,3 +36,34 @@ def test_integer_form_fields_refuse_huge_or_non_numbers_in_french(client, login,
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert "Ce nombre est trop grand." in html or "Un nombre entier est attendu." in html
+
+
+@pytest.mark.parametrize("space_id", ["²", "--5"])
+def test_query_integers_that_int_refuses_are_422(api, create_user, space_id):
+    response = api(create_user("team")).get("/bookings", query_string={"space_id": space_id})
+    assert response.status_code == 422
+    assert response.get_json()["errors"] == {"space_id": ["Un nombre entier est attendu."]}
+
+
+@pytest.mark.parametrize("space_id", [2**63, 2**70, 2**31])
+def test_ids_beyond_an_sql_integer_are_422_and_book_nothing(api, create_user, lab, space_id):
+    from datetime import time
+
+    from labapp.bookings.models import Booking
+    from labapp.extensions import db
+    from tests.fixtures_bookings import future_day
+
+    day = future_day()
+    response = api(create_user("agent")).post("/bookings", json={
+        "space_id": space_id, "start": f"{day}T{time(10)}", "end": f"{day}T{time(11)}",
+        "title": "Atelier", "attendees": 3})
+    assert response.status_code == 422
+    assert response.get_json()["errors"]["space_id"] == ["Ce nombre est trop grand."]
+    assert db.session.query(Booking).count() == 0
+
+
+def test_attendance_ids_beyond_an_sql_integer_are_422(api, team_user, create_session):
+    session = create_session()
+    response = api(team_user).post(f"/sessions/{session.id}/attendance", json={"present": [2**64]})
+    assert response.status_code == 422
+    assert set(response.get_json()["errors"]) == {"present"}
