@@ -67,3 +67,13 @@ def test_attendance_ids_beyond_an_sql_integer_are_422(api, team_user, create_ses
     response = api(team_user).post(f"/sessions/{session.id}/attendance", json={"present": [2**64]})
     assert response.status_code == 422
     assert set(response.get_json()["errors"]) == {"present"}
+
+
+@pytest.mark.parametrize("path", ["/api/v1/projects/2585354087747100376532254720/contacts",
+                                  "/api/v1/bookings/9223372036854775808",
+                                  "/api/v1/sessions/99999999999999999999999/registrations"])
+def test_an_id_in_a_path_beyond_an_sql_integer_is_404(client, api, create_user, path):
+    token = api(create_user("team")).token
+    assert client.get(path, headers={"Authorization": f"Bearer {token}"}).status_code == 404
+    assert client.post(path, json={"name": "Lou", "email": "lou@example.org"},
+                       headers={"Authorization": f"Bearer {token}"}).status_code in (404, 405)
