@@ -29,6 +29,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
+    register_path_guard(app)
     register_template_helpers(app)
     register_security_headers(app)
     register_commands(app)
@@ -150,6 +151,20 @@ def bound_integer_urls(app: Flask) -> None:
             return number if number <= INTEGER_LIMIT else -1
 
     app.url_map.converters["int"] = BoundedIntegerConverter
+
+
+def register_path_guard(app: Flask) -> None:
+    from flask import abort, request
+
+    from labapp.input_checks import text_problem
+
+    @app.before_request
+    def refuse_control_characters_in_path():
+        """No page or resource has a control character in its path (a string path parameter
+        such as a series id or a room code would reach the database, and PostgreSQL cannot
+        compare text with NUL): 404."""
+        if text_problem(request.path):
+            abort(404)
 
 
 def register_template_helpers(app: Flask) -> None:

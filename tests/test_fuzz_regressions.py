@@ -77,3 +77,11 @@ def test_an_id_in_a_path_beyond_an_sql_integer_is_404(client, api, create_user, 
     assert client.get(path, headers={"Authorization": f"Bearer {token}"}).status_code == 404
     assert client.post(path, json={"name": "Lou", "email": "lou@example.org"},
                        headers={"Authorization": f"Bearer {token}"}).status_code in (404, 405)
+
+
+@pytest.mark.parametrize("path", ["/api/v1/booking-series/a%00b", "/avis/salle/ab%00cd",
+                                  "/api/v1/booking-series/%1b"])
+def test_a_control_character_in_a_string_path_parameter_is_404(client, api, create_user, path):
+    token = api(create_user("team")).token
+    response = client.get(path, headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 404
