@@ -85,3 +85,32 @@ def test_a_control_character_in_a_string_path_parameter_is_404(client, api, crea
     token = api(create_user("team")).token
     response = client.get(path, headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize("title", ["Accueil\x00 en préfecture", "Accueil \x1b[31m"])
+def test_control_characters_in_a_form_field_are_refused_next_to_it(client, login, create_user, title):
+    from labapp.extensions import db
+    from labapp.projects.models import Project
+
+    login(create_user("agent"))
+    response = client.post("/projets/demande", data={
+        "title": title, "description": "Réduire l'attente.\r\n\tAu guichet.", "direction": "DGEF",
+        "territory": "dep-75", "submit": "Envoyer la demande"})
+    assert response.status_code == 422
+    assert "Caractères de contrôle non autorisés." in response.get_data(as_text=True)
+    assert db.session.query(Project).count() == 0
+
+
+@pytest.mark.parametrize(("day", "start", "end"), [("0001-01-01", "00:00", "01:00"),
+                                                   ("9999-12-31", "23:00", "23:59")])
+def test_form_dates_at_the_limits_of_the_calendar_are_422(client, login, create_user, day, start, end):
+    from labapp.extensions import db
+    from labapp.trainings.models import Session
+
+    login(create_user("team"))
+    response = client.post("/equipe/sessions/nouvelle", data={
+        "title": "Webinaire", "kind": "webinaire", "offering_id": "0", "day": day,
+        "start_time": start, "end_time": end, "capacity": "10", "location": "online", "space_id": "0"})
+    assert response.status_code == 422
+    assert "Date hors des limites acceptées (années 1900 à 2999)." in response.get_data(as_text=True)
+    assert db.session.query(Session).count() == 0

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from labapp.auth.models import ROLE_LABELS
 from labapp.auth.services import MIN_PASSWORD_LENGTH
+from labapp.forms_util import AppForm
 
 REQUIRED = "Ce champ est obligatoire."
 
@@ -27,7 +27,7 @@ def confirm_password_field() -> PasswordField:
         DataRequired(REQUIRED), EqualTo("password", "Les deux mots de passe diffèrent.")])
 
 
-class LoginForm(FlaskForm):
+class LoginForm(AppForm):
     email = EmailField("Adresse électronique", validators=[DataRequired(REQUIRED)],
                        description="Format attendu : nom@domaine.fr")
     password = PasswordField("Mot de passe", validators=[DataRequired(REQUIRED)])
@@ -35,7 +35,7 @@ class LoginForm(FlaskForm):
     submit = SubmitField("Se connecter")
 
 
-class SignupForm(FlaskForm):
+class SignupForm(AppForm):
     name = StringField("Nom et prénom", validators=[DataRequired(REQUIRED), Length(max=120)])
     email = EmailField("Adresse électronique professionnelle",
                        validators=[DataRequired(REQUIRED), Length(max=254)],
@@ -45,25 +45,25 @@ class SignupForm(FlaskForm):
     submit = SubmitField("Créer mon compte")
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(AppForm):
     email = EmailField("Adresse électronique", validators=[DataRequired(REQUIRED)],
                        description="Format attendu : nom@domaine.fr")
     submit = SubmitField("Recevoir un lien")
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(AppForm):
     password = new_password_field("Nouveau mot de passe")
     confirm = confirm_password_field()
     submit = SubmitField("Enregistrer le mot de passe")
 
 
-class TokenForm(FlaskForm):
+class TokenForm(AppForm):
     label = StringField("Nom du jeton", validators=[DataRequired(REQUIRED), Length(max=80)],
                         description="Par exemple : script de synchronisation")
     submit = SubmitField("Créer un jeton")
 
 
-class UserAdminForm(FlaskForm):
+class UserAdminForm(AppForm):
     role = SelectField("Rôle", choices=list(ROLE_LABELS.items()))
     active = BooleanField("Compte actif")
     submit = SubmitField("Enregistrer")

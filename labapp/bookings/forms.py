@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -15,13 +14,13 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from labapp.bookings.models import PURPOSES, WEEKDAY_LABELS
-from labapp.forms_util import IntegerField
+from labapp.forms_util import AppForm, IntegerField
 
 REQUIRED = "Ce champ est obligatoire."
 DATE_FORMAT = "Date attendue au format JJ/MM/AAAA."
 
 
-class BookingRequestForm(FlaskForm):
+class BookingRequestForm(AppForm):
     space_id = SelectField("Espace", coerce=int, validators=[InputRequired(REQUIRED)])
     day = DateField("Date", validators=[InputRequired(DATE_FORMAT)])
     start_time = TimeField("Heure de début", validators=[InputRequired(REQUIRED)],
@@ -45,16 +44,16 @@ class BookingRequestForm(FlaskForm):
     direct = BooleanField("Réserver directement (acceptée aussitôt)")
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(AppForm):
     reason = StringField("Motif du refus", validators=[Optional(), Length(max=500)])
 
 
-class CancelForm(FlaskForm):
+class CancelForm(AppForm):
     reason = StringField("Motif de l'annulation", validators=[Optional(), Length(max=500)])
     following = BooleanField("Annuler aussi les dates suivantes de la série")
 
 
-class FreeSlotForm(FlaskForm):
+class FreeSlotForm(AppForm):
     class Meta:
         csrf = False  # a GET search
 
@@ -66,13 +65,13 @@ class FreeSlotForm(FlaskForm):
                              validators=[InputRequired(REQUIRED), NumberRange(min=1)])
 
 
-class ClosureForm(FlaskForm):
+class ClosureForm(AppForm):
     start_date = DateField("Premier jour", validators=[InputRequired(DATE_FORMAT)])
     end_date = DateField("Dernier jour", validators=[InputRequired(DATE_FORMAT)])
     label = StringField("Motif", validators=[DataRequired(REQUIRED), Length(max=200)])
 
 
-class RulesForm(FlaskForm):
+class RulesForm(AppForm):
     buffer_minutes = IntegerField("Battement entre deux réservations (minutes)",
                                   validators=[InputRequired(REQUIRED), NumberRange(0, 240)])
     min_duration_minutes = IntegerField("Durée minimale (minutes)",
@@ -83,7 +82,7 @@ class RulesForm(FlaskForm):
                                 validators=[InputRequired(REQUIRED), NumberRange(1, 1095)])
 
 
-class SpaceForm(FlaskForm):
+class SpaceForm(AppForm):
     name = StringField("Nom", validators=[DataRequired(REQUIRED), Length(max=120)])
     capacity = IntegerField("Capacité (personnes)", validators=[InputRequired(REQUIRED),
                                                                  NumberRange(1, 1000)])

@@ -6,11 +6,10 @@ refuse negative ones with a message placed next to the field.
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from labapp.forms_util import IntegerField
+from labapp.forms_util import AppForm, IntegerField
 from labapp.indicators.models import NATURES
 
 try:  # WTForms >= 3.3 deprecates (value, label) tuples
@@ -27,7 +26,7 @@ def nature_choices(empty: bool = True):
     return choices + [SelectChoice(k, v) for k, v in NATURES.items()]
 
 
-class TargetsForm(FlaskForm):
+class TargetsForm(AppForm):
     """One field per indicator; empty removes the target. The ratio is typed in percent."""
 
     projets_accompagnes = StringField("Nombre de projets innovants accompagnés",
@@ -44,7 +43,7 @@ class TargetsForm(FlaskForm):
                                description="Nombre entier.")
 
 
-class BudgetLineForm(FlaskForm):
+class BudgetLineForm(AppForm):
     tranche = IntegerField("Tranche", default=1, validators=[
         InputRequired("Indiquez la tranche."), NumberRange(1, 10, "Tranche attendue entre 1 et 10.")])
     nature = SelectField("Nature de dépense", choices=nature_choices(),
@@ -57,7 +56,7 @@ class BudgetLineForm(FlaskForm):
                                          Length(max=30)])
 
 
-class ExpenseForm(FlaskForm):
+class ExpenseForm(AppForm):
     spent_on = DateField("Date de la dépense", validators=[InputRequired("Indiquez la date de la dépense.")])
     nature = SelectField("Nature de dépense", choices=nature_choices(),
                          validators=[DataRequired("Choisissez la nature de la dépense.")])
@@ -69,13 +68,13 @@ class ExpenseForm(FlaskForm):
     comment = TextAreaField("Commentaire", validators=[Optional(), Length(max=2000)])
 
 
-class MilestoneForm(FlaskForm):
+class MilestoneForm(AppForm):
     actual_start = DateField("Début réel", validators=[Optional()])
     actual_end = DateField("Fin réelle", validators=[Optional()])
     note = TextAreaField("Commentaire", validators=[Optional(), Length(max=2000)])
 
 
-class SavingsForm(FlaskForm):
+class SavingsForm(AppForm):
     training_gain = StringField("Gain de temps lié aux formations (%)", default="25",
                                 validators=[InputRequired("Indiquez le gain lié aux formations."),
                                             Length(max=20)],
@@ -92,17 +91,17 @@ class SavingsForm(FlaskForm):
                                     validators=[Optional(), Length(max=5000)])
 
 
-class AdjustmentForm(FlaskForm):
+class AdjustmentForm(AppForm):
     fte = StringField("Ajustement (ETP)", description="Positif ou négatif, par exemple -0,5.",
                       validators=[InputRequired("Indiquez l'ajustement en ETP."), Length(max=20)])
     justification = TextAreaField("Justification", validators=[
         DataRequired("Justifiez l'ajustement."), Length(max=2000)])
 
 
-class FreezeForm(FlaskForm):
+class FreezeForm(AppForm):
     """Arrêter l'année: no field besides the CSRF token."""
 
 
-class UnfreezeForm(FlaskForm):
+class UnfreezeForm(AppForm):
     reason = TextAreaField("Motif de la réouverture", validators=[
         DataRequired("Indiquez le motif de la réouverture."), Length(max=2000)])

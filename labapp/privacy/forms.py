@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, PasswordField, SelectField, SubmitField
 from wtforms.validators import Optional, ValidationError
 
+from labapp.forms_util import AppForm
 from labapp.privacy.labels import ACTION_LABELS, ENTITY_LABELS
 
 
@@ -35,7 +35,7 @@ class CheckedByService:
         return None
 
 
-class DeleteAccountForm(FlaskForm):
+class DeleteAccountForm(AppForm):
     """The service checks the confirmation and the password (messages next to fields)."""
 
     password = PasswordField("Mot de passe actuel", validators=[CheckedByService()],
@@ -44,7 +44,7 @@ class DeleteAccountForm(FlaskForm):
     submit = SubmitField("Supprimer mon compte")
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(AppForm):
     """GET filters of the audit log (no CSRF: it changes nothing). The view fills the
     actor choices."""
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -19,6 +18,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from labapp.forms_util import AppForm
 from labapp.projects.models import (
     JOURNAL_KINDS,
     METHODS,
@@ -67,7 +67,7 @@ def at_most(n: int) -> Length:
     return Length(max=n, message=f"{n} caractères au plus.")
 
 
-class RequestForm(FlaskForm):
+class RequestForm(AppForm):
     title = StringField("Titre du projet", validators=[DataRequired("Indiquez le titre du projet."),
                                                        Length(max=200)])
     description = TextAreaField("Description", validators=[DataRequired("Décrivez le projet.")])
@@ -89,7 +89,7 @@ class RequestForm(FlaskForm):
     submit = SubmitField("Envoyer la demande")
 
 
-class AcceptForm(FlaskForm):
+class AcceptForm(AppForm):
     support_type = SelectField("Type d'accompagnement", choices=_choices(SUPPORT_TYPE_LABELS.items()))
     lead_id = SelectField("Référent dans l'équipe", coerce=int, choices=[])
     support_started_on = DateField("Début de l'accompagnement", validators=[Optional()],
@@ -97,13 +97,13 @@ class AcceptForm(FlaskForm):
     submit = SubmitField("Accepter la demande")
 
 
-class DeclineForm(FlaskForm):
+class DeclineForm(AppForm):
     decline_reason = TextAreaField("Raison du refus", validators=[
         DataRequired("Indiquez la raison du refus.")])
     submit = SubmitField("Décliner la demande")
 
 
-class StatusForm(FlaskForm):
+class StatusForm(AppForm):
     status = SelectField("Nouveau statut", choices=[])
     support_started_on = DateField("Début de l'accompagnement", validators=[Optional()],
                                    invalid_value_message=INVALID_DATE)
@@ -112,7 +112,7 @@ class StatusForm(FlaskForm):
     submit = SubmitField("Enregistrer")
 
 
-class RecordForm(FlaskForm):
+class RecordForm(AppForm):
     methods = SelectMultipleField("Méthodes utilisées", choices=_choices(METHODS.items()))
     deliverables = TextAreaField("Livrables et résultats", validators=[Optional()])
     rollout_candidate = BooleanField("Candidat à un essaimage")
@@ -121,7 +121,7 @@ class RecordForm(FlaskForm):
     submit = SubmitField("Enregistrer la fiche")
 
 
-class LinkForm(FlaskForm):
+class LinkForm(AppForm):
     """Team: this request duplicates, or is pooled with, another project."""
 
     target_id = ProjectNumberField("Numéro du projet", validators=[
@@ -133,11 +133,11 @@ class LinkForm(FlaskForm):
     submit = SubmitField("Lier les projets")
 
 
-class UnlinkForm(FlaskForm):
+class UnlinkForm(AppForm):
     kind = HiddenField(validators=[InputRequired()])
 
 
-class JournalForm(FlaskForm):
+class JournalForm(AppForm):
     """Team: one activity of the project's journal."""
 
     occurred_on = DateField("Date", validators=[InputRequired("Indiquez la date de l'activité.")],
@@ -153,7 +153,7 @@ class JournalForm(FlaskForm):
     submit = SubmitField("Ajouter au journal")
 
 
-class ContactForm(FlaskForm):
+class ContactForm(AppForm):
     """A contact of the project: receives its news and its satisfaction survey."""
 
     name = StringField("Nom", validators=[DataRequired("Indiquez le nom du contact."),
@@ -165,6 +165,6 @@ class ContactForm(FlaskForm):
     submit = SubmitField("Ajouter le contact")
 
 
-class RemoveContactForm(FlaskForm):
+class RemoveContactForm(AppForm):
     contact_id = HiddenField(validators=[InputRequired()])
 

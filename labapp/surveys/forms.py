@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from labapp.forms_util import FrenchForm
+from labapp.forms_util import AppForm, FrenchForm
 from labapp.surveys.models import SCALE5, Question, Questionnaire
 
 try:  # WTForms >= 3.3 deprecates (value, label) tuples
@@ -23,7 +23,7 @@ def survey_form_class(questionnaire: Questionnaire) -> type[FlaskForm]:
     validated by the service (French messages, nothing stored on error).
     """
 
-    class SurveyForm(FlaskForm):
+    class SurveyForm(AppForm):
         submit = SubmitField("Envoyer mon avis")
 
     for question in questionnaire.active_questions:

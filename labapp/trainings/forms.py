@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -18,13 +17,13 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from labapp.forms_util import FrenchForm, IntegerField
+from labapp.forms_util import AppForm, FrenchForm, IntegerField
 from labapp.trainings.models import AUDIENCE_LABELS, KIND_LABELS, LOCATION_LABELS, THEMES
 
 REQUIRED = "Ce champ est obligatoire."
 
 
-class PublicRegistrationForm(FlaskForm):
+class PublicRegistrationForm(AppForm):
     """Registration of a person without account (civil society)."""
 
     name = StringField("Nom et prénom", validators=[DataRequired(REQUIRED), Length(max=120)])
@@ -40,11 +39,11 @@ class PublicRegistrationForm(FlaskForm):
     submit = SubmitField("M'inscrire")
 
 
-class ActionForm(FlaskForm):
+class ActionForm(AppForm):
     """A button that changes something (CSRF only)."""
 
 
-class AddPersonForm(FlaskForm):
+class AddPersonForm(AppForm):
     """Team: add someone to a roster (also for past sessions)."""
 
     name = StringField("Nom et prénom", validators=[DataRequired(REQUIRED), Length(max=120)])
