@@ -23,3 +23,10 @@ def within_integer_limit(value: int) -> bool:
     """Whether `value` fits an SQL INTEGER column (and an id lookup)."""
     return -INTEGER_LIMIT <= value <= INTEGER_LIMIT
 
+
+def digits_value(text: object, max_digits: int = 9) -> int | None:
+    """The number written with 1 to `max_digits` ASCII digits, else None (str.isdigit() also
+    takes "²" or "١", which int() refuses or reads)."""
+    if isinstance(text, str) and text.isascii() and text.isdigit() and len(text) <= max_digits:
+        return int(text)
+    return None

@@ -114,3 +114,24 @@ def test_form_dates_at_the_limits_of_the_calendar_are_422(client, login, create_
     assert response.status_code == 422
     assert "Date hors des limites acceptées (années 1900 à 2999)." in response.get_data(as_text=True)
     assert db.session.query(Session).count() == 0
+
+
+def test_attendance_ids_that_int_refuses_are_ignored(client, login, create_user, create_session):
+    team = create_user("team")
+    session = create_session(actor=team)
+    login(team)
+    response = client.post(f"/equipe/sessions/{session.id}/emargement", data={"present": ["²", "١"]})
+    assert response.status_code == 302
+
+
+def test_a_contact_number_that_int_refuses_removes_nothing(client, login, create_user, create_project):
+    from labapp.extensions import db
+    from labapp.projects.models import ProjectContact
+
+    team = create_user("team")
+    project = create_project(status="in_progress")
+    before = db.session.query(ProjectContact).count()
+    login(team)
+    response = client.post(f"/projets/{project.id}/contacts/retirer", data={"contact_id": "²"})
+    assert 400 <= response.status_code < 500
+    assert db.session.query(ProjectContact).count() == before
