@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 
@@ -135,3 +137,16 @@ def test_a_contact_number_that_int_refuses_removes_nothing(client, login, create
     response = client.post(f"/projets/{project.id}/contacts/retirer", data={"contact_id": "²"})
     assert 400 <= response.status_code < 500
     assert db.session.query(ProjectContact).count() == before
+
+
+@pytest.mark.parametrize("theme", ["\ud800", "design\x00"])
+def test_an_offering_theme_that_cannot_be_shown_is_422(api, team_user, theme):
+    from labapp.extensions import db
+    from labapp.trainings.models import Offering
+
+    response = api(team_user).post("/offerings", data=json.dumps(
+        {"title": "Design de service", "kind": "atelier", "themes": [theme]}),
+        headers={"Content-Type": "application/json"})
+    assert response.status_code == 422
+    assert set(response.get_json()["errors"]) == {"themes"}
+    assert db.session.query(Offering).count() == 0
