@@ -150,3 +150,32 @@ def test_an_offering_theme_that_cannot_be_shown_is_422(api, team_user, theme):
     assert response.status_code == 422
     assert set(response.get_json()["errors"]) == {"themes"}
     assert db.session.query(Offering).count() == 0
+
+
+@pytest.mark.parametrize("days", ["NaN", "sNaN", "-nan", "Infinity", "1e400"])
+def test_days_saved_that_is_not_a_number_is_422(client, login, create_user, create_project, days):
+    from labapp.extensions import db
+
+    team = create_user("team")
+    project = create_project(status="in_progress")
+    login(team)
+    response = client.post(f"/projets/{project.id}/fiche",
+                           data={"record-days_saved": days, "record-rollout_scope": ""})
+    assert response.status_code == 422
+    assert "Un nombre de jours positif est attendu." in response.get_data(as_text=True)
+    db.session.refresh(project)
+    assert project.days_saved is None
+
+
+def test_days_saved_beyond_the_columns_precision_are_rounded(client, login, create_user, create_project):
+    from decimal import Decimal
+
+    from labapp.extensions import db
+
+    project = create_project(status="in_progress")
+    login(create_user("team"))
+    response = client.post(f"/projets/{project.id}/fiche", data={"record-days_saved": "1e-99999",
+                                                                    "record-rollout_scope": ""})
+    assert response.status_code == 302
+    db.session.refresh(project)
+    assert project.days_saved == Decimal("0")
