@@ -179,3 +179,11 @@ def test_days_saved_beyond_the_columns_precision_are_rounded(client, login, crea
     assert response.status_code == 302
     db.session.refresh(project)
     assert project.days_saved == Decimal("0")
+
+
+@pytest.mark.parametrize("query", ["date=0001-01-01&vue=semaine", "date=9999-12-31&vue=mois",
+                                   "date=0001-01-01&vue=jour"])
+def test_calendar_dates_at_the_limits_of_the_calendar_show_today(client, login, create_user, lab, query):
+    login(create_user("agent"))
+    assert client.get(f"/reservations/?{query}").status_code == 200
+    assert client.get(f"/reservations/demande?{query}").status_code == 200
