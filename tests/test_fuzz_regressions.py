@@ -187,3 +187,16 @@ def test_calendar_dates_at_the_limits_of_the_calendar_show_today(client, login, 
     login(create_user("agent"))
     assert client.get(f"/reservations/?{query}").status_code == 200
     assert client.get(f"/reservations/demande?{query}").status_code == 200
+
+
+def test_a_second_whole_lab_entry_is_refused_next_to_the_field(client, login, create_user, lab):
+    from labapp.bookings.models import Space
+    from labapp.extensions import db
+
+    login(create_user("admin"))
+    before = db.session.query(Space).count()
+    response = client.post("/reservations/espaces/nouveau",
+                           data={"name": "Autre lab entier", "capacity": "50", "whole": "y", "active": "y"})
+    assert response.status_code == 422
+    assert "Ce site a déjà une entrée « lab entier »." in response.get_data(as_text=True)
+    assert db.session.query(Space).count() == before
