@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from datetime import date
 from html.parser import HTMLParser
 from urllib.parse import urlencode, urlsplit
@@ -114,11 +115,12 @@ integers = st.one_of(st.sampled_from(EDGE_INTEGERS), st.integers(-(2**70), 2**70
 floats = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True), st.sampled_from([0.5, -0.0, 1e308, 1e-308, 1.0])
 )
-number_strings = st.one_of(
-    integers.map(str),
-    floats.map(repr),
-    st.sampled_from(["", " ", "1,5", "1 000", "1e3", "0x1F", "٣", "²", "--1"]),
-)
+# Numbers as text that slip past a careless parser: str.isdigit() takes "²" (int() refuses it),
+# Decimal takes "NaN" (which refuses comparisons), "1e-99999" does not fit a NUMERIC column...
+EDGE_NUMBER_STRINGS = ["²", "--5", "NaN", "nan", "sNaN", "-inf", "Infinity", "1e400", "1e-99999",
+                       "9" * 400, "2147483648", "9223372036854775808", "-1", "0", "", " ", "1,5",
+                       "1 000", "0x1F", "٣", "１２", "1_000"]
+number_strings = st.one_of(st.sampled_from(EDGE_NUMBER_STRINGS), integers.map(str), floats.map(repr))
 
 # --- dates and times ---------------------------------------------------------------------
 
@@ -237,38 +239,21 @@ wrong_types = st.one_of(
 )
 
 
+NUMBER_WORDS = {"id", "capacity", "attendees", "minutes", "days", "interval", "count", "year", "tranche",
+                "present", "weekday", "weekdays", "fte", "gain", "ae", "cp", "value", "amount", "overall",
+                "saved", "duration", "target"}
+
+
 def _hint(name: str) -> str:
-    lowered = name.lower()
-    if any(
-        part in lowered for part in ("start", "end", "_at", "deadline", "opens_at")
-    ) and not lowered.endswith(("_date", "_on")):
-        return "datetime"
-    if any(part in lowered for part in ("date", "_on", "until", "day")):
-        return "date"
-    if "time" in lowered or lowered in ("opens", "closes"):
+    """The kind of a field from the words of its name: time, date, datetime, number or text."""
+    words = [w for w in re.split(r"[^a-z0-9]+", name.lower()) if w]
+    if "time" in words or (words and words[0] in ("opens", "closes") and "at" not in words):
         return "time"
-    if lowered.endswith(("_id", "id")) or any(
-        part in lowered
-        for part in (
-            "capacity",
-            "attendees",
-            "minutes",
-            "days",
-            "interval",
-            "count",
-            "year",
-            "tranche",
-            "present",
-            "weekday",
-            "fte",
-            "gain",
-            "ae",
-            "cp",
-            "value",
-            "amount",
-            "overall",
-        )
-    ):
+    if words and words[-1] in ("date", "on", "day", "until") or "date" in words:
+        return "date"
+    if {"start", "end", "at", "deadline"} & set(words):
+        return "datetime"
+    if NUMBER_WORDS & set(words) or (words and words[-1].endswith("id")):
         return "number"
     return "text"
 
@@ -280,10 +265,10 @@ def json_value_for(name: str) -> st.SearchStrategy:
         "datetime": st.one_of(dst_datetime, dst_date),
         "date": st.one_of(dst_date, dst_datetime),
         "time": dst_time,
-        "number": st.one_of(integers, floats, number_strings),
+        "number": st.one_of(integers, number_strings, floats),
         "text": json_text,
     }[kind]
-    return st.one_of(specific, specific, wrong_types, json_values)
+    return st.one_of(specific, specific, specific, wrong_types, json_values)
 
 
 def form_value_for(name: str) -> st.SearchStrategy:
@@ -299,10 +284,36 @@ def form_value_for(name: str) -> st.SearchStrategy:
     return st.one_of(
         specific,
         specific,
+        specific,
         form_text,
         st.lists(specific, min_size=2, max_size=3),  # a field sent several times
         st.sampled_from([b"\xff\xfe", b"\xed\xa0\x80", b"\xc3", b"a\x00b"]),
     )
+
+
+# The values most likely to break a field of each kind, tried one field at a time.
+FORM_KILLERS = {
+    "number": ["²", "NaN", "sNaN", "Infinity", "1e-99999", "9223372036854775808", "-1", "0", "a\x00"],
+    "date": ["0001-01-01", "9999-12-31", "1899-12-31", "2026-02-30", "a\x00"],
+    "time": ["00:00", "24:00", "02:30", "a\x00"],
+    "datetime": ["2026-03-29T02:30", "0001-01-01T00:00", "9999-12-31T23:59", "a\x00"],
+    "text": ["a\x00b", "\x1b[31m", "x" * 100_000, "\u202e😀", ""],
+}
+JSON_KILLERS = {
+    "number": [2**63, 10**100, -(2**63) - 1, 2**31, -1, 0, 1.5, float("nan"), "²", True, None, [], {}],
+    "date": ["0001-01-01", "9999-12-31", "2026-02-30", 20260329, None, [], "\ud800"],
+    "time": ["24:00", "02:30", None, 230],
+    "datetime": ["2026-03-29T02:30", "2026-10-25T02:30", "0001-01-01T00:00", "9999-12-31T23:59-12:00",
+                 "2026-03-29T02:30+01:00", 1774747800, None, {}],
+    "text": ["a\x00b", "\ud800", "x" * 100_000, "\u202e😀", "", None, 0, [], {"a": 1}],
+}
+
+
+@st.composite
+def killer(draw, names: list, killers: dict) -> tuple:
+    """One field and one of the values most likely to break a field of its kind."""
+    name = draw(st.sampled_from(names))
+    return name, draw(st.sampled_from(killers[_hint(name)]))
 
 
 EXTRA_FIELD_NAMES = [
@@ -325,13 +336,19 @@ EXTRA_FIELD_NAMES = [
 
 @st.composite
 def mutated(draw, base: dict, value_for, known: frozenset = frozenset(),
-            extra_names=EXTRA_FIELD_NAMES) -> dict:
-    """`base` with some of its fields or of the `known` ones (say, unchecked checkboxes) set to
-    fuzz, some removed, and maybe extra ones."""
+            extra_names=EXTRA_FIELD_NAMES, killers: dict | None = None) -> dict:
+    """`base` with one of its fields (or of the `known` ones, say unchecked checkboxes) set to one
+    of the `killers` of its kind; or with some fields set to fuzz, some removed, and maybe
+    extra ones."""
     data = dict(base)
     names = sorted(set(base) | set(known))
+    if names and killers and draw(st.integers(0, 2)) > 0:  # two examples in three
+        name, value = draw(killer(names, killers))
+        data[name] = value
+        return data
     if names:
-        for name in draw(st.lists(st.sampled_from(names), unique=True, min_size=1, max_size=3)):
+        most = max(1, min(len(names), 5))
+        for name in draw(st.lists(st.sampled_from(names), unique=True, min_size=1, max_size=most)):
             data[name] = draw(value_for(name))
         for name in draw(st.lists(st.sampled_from(names), unique=True, max_size=2)):
             if draw(st.booleans()):
@@ -345,7 +362,8 @@ def mutated(draw, base: dict, value_for, known: frozenset = frozenset(),
 def json_bodies(base: dict) -> st.SearchStrategy:
     """Raw JSON request bodies (bytes): mostly `base` mutated, sometimes not an object at all,
     or not JSON."""
-    as_bytes = st.builds(lambda body: json.dumps(body).encode(), mutated(base, json_value_for))
+    as_bytes = st.builds(lambda body: json.dumps(body).encode(),
+                         mutated(base, json_value_for, killers=JSON_KILLERS))
     not_objects = st.builds(
         lambda v: json.dumps(v).encode(), st.one_of(st.lists(json_scalars, max_size=3), json_scalars)
     )
@@ -363,7 +381,7 @@ def json_bodies(base: dict) -> st.SearchStrategy:
             b"\x00",
         ]
     )
-    return st.one_of(as_bytes, as_bytes, as_bytes, as_bytes, not_objects, garbage)
+    return st.one_of(*[as_bytes] * 6, st.one_of(not_objects, garbage))  # mostly objects
 
 
 def form_bodies(base: dict, known: frozenset = frozenset()) -> st.SearchStrategy:
@@ -377,7 +395,7 @@ def form_bodies(base: dict, known: frozenset = frozenset()) -> st.SearchStrategy
                 pairs.append((key, item))
         return urlencode(pairs).encode("ascii")
 
-    return st.builds(encode, mutated(base, form_value_for, frozenset(known)))
+    return st.builds(encode, mutated(base, form_value_for, frozenset(known), killers=FORM_KILLERS))
 
 
 # --- HTML forms --------------------------------------------------------------------------
@@ -387,6 +405,8 @@ class _FormParser(HTMLParser):
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.forms: list[tuple[str, dict, set]] = []
+        self._by_id: dict[str, tuple[dict, set]] = {}  # inputs may name their form (form="id")
+        self._loose: list[tuple[str, str, dict]] = []
         self._current: dict | None = None
         self._names: set = set()
         self._select: str | None = None
@@ -397,6 +417,11 @@ class _FormParser(HTMLParser):
         if tag == "form" and (a.get("method") or "get").lower() == "post":
             self._current, self._names = {}, set()
             self.forms.append((a.get("action") or "", self._current, self._names))
+            if a.get("id"):
+                self._by_id[a["id"]] = (self._current, self._names)
+            return
+        if tag in ("input", "select", "textarea") and a.get("form"):
+            self._loose.append((a["form"], tag, a))
             return
         fields = self._current
         if fields is None or a.get("disabled") is not None:
@@ -441,6 +466,14 @@ def rendered_form(html: str, action: str, page_path: str) -> tuple[dict, set] | 
     checked boxes only) and the names of all its fields; None when there is no such form."""
     parser = _FormParser()
     parser.feed(html)
+    for form_id, tag, attrs in parser._loose:  # inputs placed outside their form (form="id")
+        if form_id in parser._by_id and attrs.get("name") and attrs.get("disabled") is None:
+            fields, names = parser._by_id[form_id]
+            names.add(attrs["name"])
+            if tag == "input" and (attrs.get("type") or "text") not in ("checkbox", "radio"):
+                fields[attrs["name"]] = attrs.get("value", "")
+            elif attrs.get("checked") is not None:
+                fields.setdefault(attrs["name"], attrs.get("value", "y"))
     for form_action, fields, names in parser.forms:
         target = urlsplit(form_action).path or page_path
         if target == action:
