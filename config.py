@@ -73,9 +73,34 @@ class Config:
     RETENTION_RESET_LINK_DAYS = int(os.environ.get("RETENTION_RESET_LINK_DAYS") or 30)
     RETENTION_BOOKING_TEXT_MONTHS = int(os.environ.get("RETENTION_BOOKING_TEXT_MONTHS") or 36)
 
+    # Facts of the deployment shown on "Mentions légales" and "Données personnelles"
+    # (issue 10). The defaults are the ministry's usual answers, to confirm before production.
+    LEGAL_PUBLICATION_DIRECTOR = (os.environ.get("LEGAL_PUBLICATION_DIRECTOR")
+                                  or "Le secrétaire général du ministère de l'Intérieur")
+    LEGAL_HOST_NAME = (os.environ.get("LEGAL_HOST_NAME")
+                       or "Ministère de l'Intérieur — direction du numérique (DNUM)")
+    LEGAL_HOST_ADDRESS = os.environ.get("LEGAL_HOST_ADDRESS") or "Place Beauvau, 75008 Paris"
+    LEGAL_DPO_EMAIL = os.environ.get("LEGAL_DPO_EMAIL") or "dpd@interieur.gouv.fr"
+    LEGAL_DPO_ADDRESS = (os.environ.get("LEGAL_DPO_ADDRESS")
+                         or "Ministère de l'Intérieur, délégué à la protection des données, "
+                            "place Beauvau, 75800 Paris Cedex 08")
+
     # Comma-separated list; empty means any domain (development only).
     ALLOWED_EMAIL_DOMAINS = os.environ.get("ALLOWED_EMAIL_DOMAINS", "")
     PASSWORD_RESET_HOURS = 2
+
+    # ProConnect, the agents' single sign-on (OpenID Connect). Enabled when the client id,
+    # the secret and the discovery URL (or the domain, e.g. fca.integ01.dev-agentconnect.fr)
+    # are set; otherwise no button is shown and its routes answer 404.
+    PROCONNECT_DOMAIN = os.environ.get("PROCONNECT_DOMAIN") or ""
+    PROCONNECT_DISCOVERY_URL = os.environ.get("PROCONNECT_DISCOVERY_URL") or ""
+    PROCONNECT_CLIENT_ID = os.environ.get("PROCONNECT_CLIENT_ID") or ""
+    PROCONNECT_CLIENT_SECRET = os.environ.get("PROCONNECT_CLIENT_SECRET") or ""
+    PROCONNECT_ACR = os.environ.get("PROCONNECT_ACR") or "eidas1"
+    # Comma-separated e-mail domains allowed to create an account through ProConnect;
+    # empty means any (ProConnect authenticates, the app decides who may enter).
+    PROCONNECT_ALLOWED_DOMAINS = os.environ.get("PROCONNECT_ALLOWED_DOMAINS", "")
+    PROCONNECT_TIMEOUT = int(os.environ.get("PROCONNECT_TIMEOUT") or 10)
     OUTBOX_MAX_ATTEMPTS = 10
     SESSION_REMINDER_HOURS = int(os.environ.get("SESSION_REMINDER_HOURS") or 24)
 

@@ -186,6 +186,11 @@ def main() -> None:
             ("API : GET /bookings (un mois)", api(f"/bookings?from={year}-03-01&to={year}-04-01")),
             ("API : GET /sessions (un an)", api(f"/sessions?from={year}-01-01&to={year + 1}-01-01")),
             ("API : GET /projects?year", api(f"/projects?year={year}")),
+            ("API : GET /bookings (un mois, 100 par page)",
+             api(f"/bookings?from={year}-03-01&to={year}-04-01&limit=100")),
+            ("API : GET /sessions (un an, 100 par page)",
+             api(f"/sessions?from={year}-01-01&to={year + 1}-01-01&limit=100")),
+            ("API : GET /projects?year (100 par page)", api(f"/projects?year={year}&limit=100")),
             ("API : GET /indicators?year", api(f"/indicators?year={year}")),
             ("Flux : /agenda.ics", page("/agenda.ics", None)),
             ("Flux : personnel (200)", lambda: (lambda r: (r.status, r.headers))(

@@ -113,6 +113,7 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
 
     import labapp.indicators.demo  # noqa: F401  (models and demo seeder)
+    import labapp.indicators.warm  # noqa: F401  (the tick job pre-computing the dashboard)
     from labapp.indicators.api import bp as indicators_api_bp
 
     app.register_blueprint(indicators_api_bp)

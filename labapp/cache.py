@@ -2,7 +2,7 @@
 version of the activity data it was computed from.
 
 The version lives in the database (`data_versions`, one row), so it is shared by
-every worker and host. Any statement that writes one of the activity tables marks
+every worker and host. Any statement that changes rows of an activity table marks
 its connection; when that transaction commits, the version is bumped in the same
 transaction (as its last statement, so the row lock is held only while committing
 and cannot take part in a deadlock). A rolled-back transaction bumps nothing.
@@ -12,7 +12,8 @@ This holds for every writer: pages, API, `flask tick`, bulk inserts of
 Entries (`computed_cache`) are JSON documents keyed by a string; a request loads
 all the entries of a namespace for the current version in one query, and stores
 what it had to compute (committed after the response is built). Outside a
-request (the CLI), nothing is cached: figures are computed live.
+request (the CLI), nothing is cached: figures are computed live, except under
+`warm()`, which `flask tick` uses to compute ahead what the next page view needs.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, g, has_request_context
+from flask import Flask, g, has_app_context, has_request_context
 from sqlalchemy import BigInteger, String, Text, event, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -50,6 +51,7 @@ _WRITE = re.compile(r'^\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)
 _BUMP = (f"INSERT INTO data_versions (name, version) VALUES ('{VERSION_NAME}', 1) "
          "ON CONFLICT (name) DO UPDATE SET version = data_versions.version + 1")
 _FLAG = "labapp_activity_written"
+_WARMING = "computed_cache_warming"
 
 
 class DataVersion(db.Model):
@@ -70,10 +72,15 @@ class CachedFigure(db.Model):
 
 # --- the version ---------------------------------------------------------------
 
-@event.listens_for(Engine, "before_cursor_execute")
+@event.listens_for(Engine, "after_cursor_execute")
 def _mark_write(conn, cursor, statement, parameters, context, executemany):
+    """Flag the connection when a statement changed rows of an activity table. A single
+    statement that changed none (the retention job's UPDATEs on every `flask tick`, an
+    INSERT ... ON CONFLICT DO NOTHING) flags nothing. An executemany, or a statement
+    with RETURNING (SQLite counts its rows only once they are fetched), always does."""
     match = _WRITE.match(statement)
-    if match and match.group(1).lower() not in UNWATCHED:
+    if match and match.group(1).lower() not in UNWATCHED and (
+            executemany or cursor.rowcount != 0 or "RETURNING" in statement.upper()):
         conn.info[_FLAG] = True
 
 
@@ -123,7 +130,7 @@ def cached(namespace: str, key: str, compute: Callable[[], Any], *, alone: bool 
     `alone`: look this entry up by itself rather than with its whole namespace.
     `valid`: whether a stored value may still be used (else it is computed again and
     replaces it, under the same key)."""
-    if not has_request_context():
+    if not (has_request_context() or (has_app_context() and g.get(_WARMING, False))):
         return compute()
     if len(key) > 120:  # long keys (lists of periods) are shortened by a digest
         key = key[:60] + "#" + hashlib.sha256(key.encode()).hexdigest()
@@ -140,16 +147,40 @@ def cached(namespace: str, key: str, compute: Callable[[], Any], *, alone: bool 
 
 
 def _store(rows: list[dict]) -> None:
-    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = insert(CachedFigure).values(rows)
+    postgres = db.session.get_bind().dialect.name == "postgresql"
+    insert = pg_insert if postgres else sqlite_insert
+    # Sorted keys: two workers storing at once lock their rows in the same order.
+    statement = insert(CachedFigure).values(sorted(rows, key=lambda row: row["key"]))
     statement = statement.on_conflict_do_update(
         index_elements=[CachedFigure.key],
         set_={"version": statement.excluded.version, "payload": statement.excluded.payload,
               "computed_at": statement.excluded.computed_at},
         where=CachedFigure.version <= statement.excluded.version)
     db.session.execute(statement)
-    db.session.execute(CachedFigure.__table__.delete().where(
-        CachedFigure.version < min(row["version"] for row in rows)))
+    outdated = select(CachedFigure.key).where(
+        CachedFigure.version < min(row["version"] for row in rows))
+    if postgres:  # rows another worker is replacing are its to clean (no deadlock)
+        outdated = outdated.with_for_update(skip_locked=True)
+    db.session.execute(CachedFigure.__table__.delete().where(CachedFigure.key.in_(outdated)))
+
+
+def warm(fill: Callable[[], Any]) -> int:
+    """Run `fill` with the cache on, as a request would, and store what it computed
+    (flushed; the caller commits): `flask tick` computes the figures of the next page
+    views after the data changed. Returns how many entries it stored: 0 when all were
+    already there for the current version (then it costs one query)."""
+    for name in ("computed_cache", "computed_cache_new"):
+        g.pop(name, None)
+    setattr(g, _WARMING, True)
+    try:
+        fill()
+        rows = g.pop("computed_cache_new", None) or []
+        if rows:
+            _store(rows)
+        return len(rows)
+    finally:
+        for name in (_WARMING, "computed_cache", "computed_cache_new"):
+            g.pop(name, None)
 
 
 def init_app(app: Flask) -> None:

@@ -41,6 +41,11 @@ def short_date_fr(value: date | datetime | None) -> str:
     return format_date(value, "dd/MM/y", locale=LOCALE)
 
 
+def iso_date(value: datetime) -> str:
+    """`2026-03-02`: the Paris date of a moment, for links and form values."""
+    return to_paris(value).date().isoformat()
+
+
 def time_fr(value: datetime | None) -> str:
     """`14 h 30` (Paris time)."""
     if value is None:
@@ -85,6 +90,7 @@ FILTERS = {
     "date_fr": date_fr,
     "short_date_fr": short_date_fr,
     "time_fr": time_fr,
+    "iso_date": iso_date,
     "amount_fr": amount_fr,
     "number_fr": number_fr,
     "duration_fr": duration_fr,

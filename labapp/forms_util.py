@@ -73,11 +73,21 @@ def submit_form(form: FlaskForm, action: Callable[[], object], success: str) -> 
     return None if error is None else error.status
 
 
-class AppForm(FlaskForm):
-    """The base of the app's forms: FlaskForm refusing, with a French message next to the
-    field, what no field accepts: text with control characters (NUL, which PostgreSQL cannot
-    store, ESC...; tabs and line breaks are fine) and dates outside years 1900-2999 (at the
-    limits of the calendar, moving them between Paris and UTC or by a day overflows)."""
+class FrenchForm(FlaskForm):
+    """The base of the app's forms. Its built-in WTForms messages (lengths, numbers, choices)
+    are in French, from the translations WTForms ships (Flask-WTF's own i18n needs
+    Flask-Babel); and it refuses, with a French message next to the field, what no field
+    accepts: text with control characters (NUL, which PostgreSQL cannot store, ESC...; tabs
+    and line breaks are fine) and dates outside years 1900-2999 (at the limits of the
+    calendar, moving them between Paris and UTC or by a day overflows)."""
+
+    class Meta:
+        locales = ("fr_FR", "fr")
+
+        def get_translations(self, form):
+            from wtforms.meta import DefaultMeta
+
+            return DefaultMeta.get_translations(self, form)
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
@@ -92,16 +102,3 @@ class AppForm(FlaskForm):
                 field.errors = [*field.errors, *sorted(problems)]
                 valid = False
         return valid
-
-
-class FrenchForm(AppForm):
-    """A FlaskForm whose built-in WTForms messages (lengths, numbers, choices) are in French,
-    from the translations WTForms ships (Flask-WTF's own i18n needs Flask-Babel)."""
-
-    class Meta:
-        locales = ("fr_FR", "fr")
-
-        def get_translations(self, form):
-            from wtforms.meta import DefaultMeta
-
-            return DefaultMeta.get_translations(self, form)

@@ -30,7 +30,7 @@ def world(app, lab, mails):
     from labapp.indicators import services as indicators
     from labapp.indicators.models import Milestone
     from labapp.mail.services import deliver_due_messages
-    from labapp.projects import contacts
+    from labapp.projects import contacts, journal
     from labapp.projects import services as projects
     from labapp.surveys import services as surveys
     from labapp.surveys.questionnaires import ensure_questionnaire
@@ -105,6 +105,7 @@ def world(app, lab, mails):
     )
     projects.accept_project(team, running, "accompagnement")
     contact = contacts.add_contact(team, running, "Lou Contact", "lou@example.org")
+    entry = journal.add_journal_entry(team, running, date(2025, 6, 2), "atelier", "Atelier d'idéation")
     closure = add_closure(team, lab.site.id, future_day(30), future_day(31), "Travaux")
     expense = indicators.record_expense(team, date(2025, 3, 1), "amoa", "100", "50")
     milestone = Milestone(label="Lancement", planned_start=date(2025, 1, 6))
@@ -130,7 +131,8 @@ def world(app, lab, mails):
         pending=ref(pending), approved=ref(approved), series_id=serie[0].series_id,
         offering=ref(offering), upcoming=ref(upcoming), past=ref(past), mine=ref(mine),
         public_secret=public.manage_secret, attendee=ref(attendee.registration),
-        requested=ref(requested), running=ref(running), contact=ref(contact), closure=ref(closure),
+        requested=ref(requested), running=ref(running), contact=ref(contact), entry=ref(entry),
+        closure=ref(closure),
         expense=ref(expense), milestone=ref(milestone), token=ref(token_row),
         reset_secret=reset_secret, question=ref(question), survey_token=survey_token,
         room_code=room.code,

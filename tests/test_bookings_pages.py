@@ -1,5 +1,7 @@
 """Booking pages: the form, Mes réservations, Demandes à traiter, calendars, search, settings."""
 
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -32,6 +34,23 @@ def test_agent_requests_from_the_form_and_sees_it_in_mes_reservations(client, lo
     assert sent.status_code == 302 and sent.headers["Location"].endswith("/reservations/mes-reservations")
     html = client.get("/reservations/mes-reservations").get_data(as_text=True)
     assert "Codéveloppement RH" in html and "En attente" in html
+
+
+def test_slot_errors_sit_next_to_the_time_fields(client, login, create_user, lab):
+    """The services' start/end messages go under the form's time fields, marked invalid,
+    and into the error summary (not a detached flash message)."""
+    login(create_user())
+    response = client.post("/reservations/demande", data=_form(lab, start_time="11:00", end_time="10:00"))
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    end_field = re.search(r'<input[^>]*id="end_time"[^>]*>', html).group(0)
+    assert 'aria-invalid="true"' in end_field and 'aria-describedby="end_time-messages"' in end_field
+    messages = html.split('id="end_time-messages"')[1].split("</div>")[0]
+    assert "La fin doit être après le début." in messages
+    assert 'href="#end_time">Heure de fin : La fin doit être après le début.' in html
+    past = client.post("/reservations/demande", data=_form(lab, day="2020-01-06"))
+    assert "Ce créneau est déjà passé." in past.get_data(as_text=True).split(
+        'id="start_time-messages"')[1].split("</div>")[0]
 
 
 def test_a_weekly_series_lists_unavailable_dates_first(client, login, create_user, lab):
@@ -112,6 +131,7 @@ def test_free_slot_search_page(client, login, create_user, lab):
     html = client.get(f"/reservations/creneaux-libres?date_from={day}&date_to={day}&duration=60"
                       "&attendees=10").get_data(as_text=True)
     assert "Espace plénier" in html and "de 08 h 00 à 20 h 00" in html
+    assert f"date={day}" in html  # the "demander" link opens the form on that day
     assert "Coin incubateur" not in html
     assert client.get("/reservations/creneaux-libres?date_from=x&date_to=y&duration=60&attendees=1"
                       ).status_code == 422

@@ -48,10 +48,15 @@ def test_series_limit_and_cancel_the_rest(lab, quick_user):
                                 monday + timedelta(days=3), "daily", "Sprint", 5, skip_unavailable=True)
     db.session.commit()
     assert len(booked) == 4
-    cancelled = series.cancel_series(agent, booked[1].id, "Fin anticipée", following=True)
+    with pytest.raises(ValidationFailed) as error:  # same rule as one booking's reason
+        series.cancel_series(agent, booked[1].id, "x" * 501, following=True)
+    assert "reason" in error.value.errors
+    assert [b.status for b in booked] == ["pending"] * 4
+    cancelled = series.cancel_series(agent, booked[1].id, "  Fin anticipée  ", following=True)
     db.session.commit()
     assert [b.status for b in booked] == ["pending", "cancelled", "cancelled", "cancelled"]
     assert len(cancelled) == 3
+    assert booked[1].cancel_reason == "Fin anticipée"
     single = series.cancel_series(agent, booked[0].id, following=False)
     assert [b.id for b in single] == [booked[0].id]
 

@@ -177,7 +177,16 @@ def _add_sites(team_member, count: int, day) -> None:
     db.session.commit()
 
 
-@pytest.mark.parametrize("page", ["jour", "semaine", "mois", "creneaux"])
+def test_request_form_groups_the_spaces_by_site(client, login, create_user, lab, lyon):
+    login(create_user())
+    html = client.get("/reservations/demande").get_data(as_text=True)
+    groups = re.findall(r'<optgroup label="([^"]+)">(.*?)</optgroup>', html, re.S)
+    assert [label for label, _ in groups] == [lab.site.name, "Lab territorial de Lyon"]
+    assert "Lyon — salle de créativité" in groups[1][1] and "Espace plénier" in groups[0][1]
+    assert "Espace plénier" not in groups[1][1]
+
+
+@pytest.mark.parametrize("page", ["jour", "semaine", "mois", "creneaux", "demande"])
 def test_query_budget_is_constant_with_sites_and_bookings(client, login, create_user, lab, lyon,
                                                           create_booking, team_member, page):
     day = future_day()
@@ -186,7 +195,9 @@ def test_query_budget_is_constant_with_sites_and_bookings(client, login, create_
     login(create_user("team"))
     ids = {"lab": lab.site.id, "lyon": lyon.site.id, "team": team_member.id,
            "drh": lab.drh.id, "room": lyon.room.id}
-    if page == "creneaux":
+    if page == "demande":
+        path = "/reservations/demande?x=1"
+    elif page == "creneaux":
         path = f"/reservations/creneaux-libres?date_from={day}&date_to={day}&duration=60&attendees=1"
     else:
         path = f"/reservations/?vue={page}&date={day}"

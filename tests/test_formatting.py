@@ -1,6 +1,6 @@
 from datetime import UTC, datetime
 
-from labapp.formatting import amount_fr, date_fr, datetime_fr, duration_fr, time_fr
+from labapp.formatting import amount_fr, date_fr, datetime_fr, duration_fr, iso_date, time_fr
 
 
 def test_french_dates_in_paris_time():
@@ -9,6 +9,12 @@ def test_french_dates_in_paris_time():
     assert time_fr(moment) == "14 h 30"
     assert datetime_fr(moment) == "lundi 2 mars 2026 à 14 h 30"
     assert datetime_fr(None) == "—"
+
+
+def test_iso_dates_are_paris_dates():
+    """Links carry the Paris day: 23:30 UTC on 1 March is already 2 March in Paris."""
+    assert iso_date(datetime(2026, 3, 1, 23, 30, tzinfo=UTC)) == "2026-03-02"
+    assert iso_date(datetime(2026, 7, 1, 21, 59, tzinfo=UTC)) == "2026-07-01"
 
 
 def test_amounts_use_french_grouping():

@@ -44,6 +44,8 @@ POSTGRES_FORM_ROUTES = {
     "/projets/<int:project_id>/fiche", "/projets/<int:project_id>/journal", "/projets/demande",
     "/reservations/demande", "/reservations/espaces/nouveau",
     "/reservations/sites/<int:site_id>/reglages/fermetures",
+    "/projets/<int:project_id>/journal/<int:entry_id>/modifier",
+    "/projets/<int:project_id>/contacts/<int:contact_id>/modifier",
 }
 
 
@@ -95,7 +97,20 @@ def _iso(day: date) -> str:
     return day.isoformat()
 
 
+QUESTION_ACTION = ("/equipe/avis/questionnaires/<kind>/questions/<int:question_id>"
+                   "/<any(retirer, remettre):action>")
 FORM_CASES: dict[str, FormCase] = {
+    "/compte/proconnect/deconnexion": FormCase("agent", lambda w: "/compte/proconnect/deconnexion"),
+    "/projets/<int:project_id>/journal/<int:entry_id>/modifier": FormCase(
+        "team", lambda w: f"/projets/{w.running.id}/journal/{w.entry.id}/modifier",
+        lambda w: f"/projets/{w.running.id}/journal/{w.entry.id}/modifier"),
+    "/projets/<int:project_id>/journal/<int:entry_id>/supprimer": FormCase(
+        "team", lambda w: f"/projets/{w.running.id}/journal/{w.entry.id}/supprimer"),
+    "/projets/<int:project_id>/contacts/<int:contact_id>/modifier": FormCase(
+        "team", lambda w: f"/projets/{w.running.id}/contacts/{w.contact.id}/modifier",
+        lambda w: f"/projets/{w.running.id}/contacts/{w.contact.id}/modifier"),
+    QUESTION_ACTION: FormCase(
+        "team", lambda w: f"/equipe/avis/questionnaires/session/questions/{w.question.id}/retirer"),
     "/admin/comptes/<int:user_id>": FormCase(
         "admin", lambda w: f"/admin/comptes/{w.other.id}", lambda w: "/admin/comptes"
     ),
@@ -463,6 +478,13 @@ class ApiCase:
 
 
 API_CASES: dict[tuple[str, str], ApiCase] = {
+    ("patch", "/projects/{project_id}/journal/{entry_id}"): ApiCase(
+        lambda w: f"/projects/{w.running.id}/journal/{w.entry.id}",
+        lambda w: {"kind": "reunion", "title": "Atelier revu", "occurred_on": "2025-06-03",
+                   "notes": "Notes"}),
+    ("patch", "/projects/{project_id}/contacts/{contact_id}"): ApiCase(
+        lambda w: f"/projects/{w.running.id}/contacts/{w.contact.id}",
+        lambda w: {"name": "Lou Contact", "email": "lou.contact@example.org", "role": "Référente"}),
     ("post", "/projects"): ApiCase(
         lambda w: "/projects",
         lambda w: {

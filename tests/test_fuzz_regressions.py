@@ -200,3 +200,35 @@ def test_a_second_whole_lab_entry_is_refused_next_to_the_field(client, login, cr
     assert response.status_code == 422
     assert "Ce site a déjà une entrée « lab entier »." in response.get_data(as_text=True)
     assert db.session.query(Space).count() == before
+
+
+def test_every_form_speaks_french():
+    """Every form of the app uses the French built-in WTForms messages."""
+    from flask_wtf import FlaskForm
+
+    import labapp  # noqa: F401  (imports every blueprint and so every form)
+    from labapp import create_app
+    from labapp.forms_util import FrenchForm
+
+    create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+
+    def subclasses(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from subclasses(sub)
+
+    english = sorted(f"{c.__module__}.{c.__name__}" for c in subclasses(FlaskForm)
+                     if c.__module__.startswith("labapp.") and not issubclass(c, FrenchForm))
+    assert english == []
+
+
+def test_an_unknown_choice_is_refused_in_french(client, login, create_user, lab):
+    from tests.fixtures_bookings import future_day
+
+    login(create_user())
+    response = client.post("/reservations/demande", data={
+        "space_id": lab.drh.id, "day": future_day().isoformat(), "start_time": "14:00",
+        "end_time": "16:00", "title": "Atelier", "purpose": "fête", "attendees": "8",
+        "frequency": "", "interval": "1"})
+    assert response.status_code == 422
+    assert "pas un choix valide" in response.get_data(as_text=True)

@@ -1,5 +1,6 @@
-"""Chromium: the team links a request to a similar project, writes the journal and a contact;
-the project pages pass axe (team and requester views, with form errors shown)."""
+"""Chromium: the team links a request to a similar project, writes and corrects the journal,
+edits a contact; the project and edit pages pass axe (team and requester views, with form
+errors shown)."""
 
 import pytest
 
@@ -57,11 +58,40 @@ def test_team_links_request_and_writes_journal(live_server, page, create_user, c
         journal = page.locator("#journal + ul").inner_text()
         assert "Atelier : Atelier d'écoute" in journal and "Réservation : Atelier usagers" in journal
 
+        page.get_by_role("link", name="Modifier l'activité « Atelier d'écoute »").click()
+        page.wait_for_load_state()
+        assert page.input_value("input[name='title']") == "Atelier d'écoute"
+        _no_violations(page)  # the edit page, prefilled
+        page.fill("input[name='title']", "")
+        page.get_by_role("button", name="Enregistrer les modifications").click()
+        page.wait_for_load_state()
+        assert "Indiquez l'intitulé de l'activité." in page.locator("#title-messages").inner_text()
+        _no_violations(page)
+        page.fill("input[name='title']", "Atelier d'écoute des usagers")
+        page.get_by_role("button", name="Enregistrer les modifications").click()
+        page.wait_for_load_state()
+        assert "Activité du journal modifiée." in page.content()
+        assert "Atelier : Atelier d'écoute des usagers" in page.locator("#journal + ul").inner_text()
+        page.get_by_role("button", name="Supprimer l'activité « Atelier d'écoute des usagers »").click()
+        page.wait_for_load_state()  # the form carries its CSRF token (checked by this server)
+        assert "Activité supprimée du journal." in page.content()
+        assert "Aucune activité n'est encore inscrite au journal." in page.content()
+
         page.fill("input[name='contact-name']", "Lou Martin")
         page.fill("input[name='contact-email']", "pas-une-adresse")
         page.get_by_role("button", name="Ajouter le contact").click()
         page.wait_for_load_state()
         assert "Adresse électronique invalide." in page.content()
+        _no_violations(page)
+
+        page.locator("#contacts ~ div a", has_text="Modifier").first.click()
+        page.wait_for_load_state()
+        assert page.input_value("input[name='email']") == requester_email
+        _no_violations(page)
+        page.fill("input[name='email']", "pas-une-adresse")
+        page.get_by_role("button", name="Enregistrer les modifications").click()
+        page.wait_for_load_state()
+        assert "Adresse électronique invalide." in page.locator("#email-messages").inner_text()
         _no_violations(page)
 
         page.goto(f"{base}/projets/{ids[0]}")

@@ -44,6 +44,10 @@ def test_missing_title_and_bad_dates_show_french_messages(client, login, create_
     login(create_user())
     page = client.post("/projets/demande", data={**FORM, "title": "", "submit": "1"})
     assert page.status_code == 422 and "Indiquez le titre du projet." in page.get_data(as_text=True)
+    html = page.get_data(as_text=True)  # an error summary linking to the field, a page title saying so
+    assert "<title>Erreur : Demander l'accompagnement du lab" in html.replace("&#39;", "'")
+    assert '<a href="#title">Titre du projet : Indiquez le titre du projet.</a>' in html
+    assert "Sauf mention contraire, tous les champs sont obligatoires." in html
     client.get("/compte/deconnexion")
     project = create_project(status="in_progress")
     login(create_user("team"))
@@ -96,6 +100,8 @@ def test_project_page_queries_do_not_grow(client, login, create_user, create_pro
         with count_queries() as counter_:
             response = client.get(f"/projets/{project_id}")
         assert response.status_code == 200
+        if user_id == team_id:  # with the edit links and delete buttons of each entry
+            assert response.get_data(as_text=True).count("/modifier") >= 2 * counter["n"]
         return counter_.statements
 
     links.link_project(team, project, target.id, "duplicate")

@@ -89,3 +89,35 @@ def test_registration_limit_is_shared_through_redis(app_config, create_session):
             db.engine.dispose()
     assert [r.status_code for r in responses] == [302, 302, 302, 429]
     assert 0 < int(responses[-1].headers["Retry-After"]) <= 60
+
+
+@pytest.mark.skipif(not REDIS_URL, reason="TEST_REDIS_URL is not set (CI sets it)")
+def test_two_gunicorn_worker_processes_share_the_limit(live_server, subprocess_env):
+    """A real server with two single-threaded worker processes, hit by parallel requests:
+    the address gets exactly its limit in all, not its limit per worker."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import redis
+
+    from tests.live import http
+
+    with redis.Redis.from_url(REDIS_URL) as store:
+        store.flushdb()
+    subprocess_env.update({"RATELIMIT_ENABLED": "1", "REDIS_URL": REDIS_URL,
+                           "RATELIMIT_FEED": "100 per minute",
+                           "RATELIMIT_FEED_PER_ADDRESS": "8 per minute"})
+    with live_server(workers=2, threads=1) as base, ThreadPoolExecutor(8) as pool:
+        statuses = list(pool.map(lambda _: http("GET", base + "/agenda.ics").status, range(24)))
+    assert sorted(statuses) == [200] * 8 + [429] * 16
+
+
+def test_reset_links_cannot_be_guessed_at_speed(limited, client):
+    statuses = [client.get(f"/compte/mot-de-passe/devine-{n}").status_code for n in range(21)]
+    assert statuses == [404] * 20 + [429]
+
+
+def test_token_creation_is_limited(limited, client, login, create_user):
+    login(create_user())
+    statuses = [client.post("/compte/profil/jetons", data={"label": f"Jeton {n}"}).status_code
+                for n in range(21)]
+    assert statuses == [200] * 20 + [429]

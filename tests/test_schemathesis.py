@@ -31,7 +31,7 @@ def known_ids(w) -> dict:
         "project_id": w.running.id, "session_id": w.upcoming.id, "registration_id": w.mine.id,
         "offering_id": w.offering.id, "booking_id": w.pending.id, "series_id": w.series_id,
         "site_id": w.lab.site.id, "space_id": w.lab.drh.id, "closure_id": w.closure.id,
-        "contact_id": w.contact.id, "kind": "duplicate",
+        "contact_id": w.contact.id, "entry_id": w.entry.id, "kind": "duplicate",
     }
 
 

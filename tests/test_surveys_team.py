@@ -213,6 +213,43 @@ def test_team_adds_optional_questions(client, login, team_user):
     assert db.session.scalar(select(func.count(Answer.id)).where(Answer.question_id == added.id)) == 1
 
 
+def test_team_stops_asking_a_question_and_asks_it_again(client, login, team_user):
+    improve, overall = question("session", "improve"), question("session", "overall")
+    link = services.room_link("session", 5)
+    db.session.commit()
+    services.submit_in_room(link.code, {**GOOD, "improve": "Plus de pauses"})
+    db.session.commit()
+    login(team_user)
+    base = "/equipe/avis/questionnaires/session/questions"
+    assert client.post(f"{base}/{improve.id}/retirer").status_code == 302
+    listing = client.get("/equipe/avis/questionnaires/session").get_data(as_text=True)
+    assert "La question n&#39;est plus posée" in listing and "(retirée du formulaire)" in listing
+    form_html = client.get(f"/avis/salle/{link.code}").get_data(as_text=True)
+    assert 'name="improve"' not in form_html and 'name="overall"' in form_html
+    db.session.expire_all()
+    answers = select(func.count(Answer.id)).where(Answer.question_id == improve.id)
+    assert db.session.scalar(answers) == 1  # the answer already given stays
+    refused = client.post(f"{base}/{overall.id}/retirer")
+    assert refused.status_code == 302
+    assert "toujours posée" in client.get("/equipe/avis/questionnaires/session").get_data(as_text=True)
+    db.session.expire_all()
+    assert question("session", "overall").active
+    assert client.post(f"{base}/{improve.id}/remettre").status_code == 302
+    db.session.expire_all()
+    assert question("session", "improve").active
+    assert 'name="improve"' in client.get(f"/avis/salle/{link.code}").get_data(as_text=True)
+
+
+def test_only_the_team_withdraws_questions(client, login, create_user):
+    improve = question("session", "improve")
+    db.session.commit()
+    login(create_user("agent"))
+    path = f"/equipe/avis/questionnaires/session/questions/{improve.id}/retirer"
+    assert client.post(path).status_code == 403
+    db.session.expire_all()
+    assert question("session", "improve").active
+
+
 @pytest.mark.parametrize("data,field,message", [
     ({"label": "", "kind": "text"}, "label", "Ce champ est obligatoire."),
     ({"label": "Lequel ?", "kind": "choice", "options": "Un seul"}, "options",

@@ -24,6 +24,21 @@ def test_public_agenda_and_session_page_without_login(client, create_session, re
     assert 'name="consent"' in page and "visio.example.org" not in page
 
 
+def test_session_page_names_the_lab_space_and_its_site(client, create_session, lab):
+    lab.site.address = "Place Beauvau, 75008 Paris"
+    db.session.commit()
+    from tests.fixtures_bookings import at as paris_at
+    from tests.fixtures_bookings import future_day
+
+    day = future_day(0)
+    session = create_session(location="lab", space_id=lab.drh.id, capacity=10,
+                             start_at=paris_at(day, "10:00"), end_at=paris_at(day, "12:00"))
+    html = client.get(f"/agenda/sessions/{session.id}").get_data(as_text=True)
+    assert f"Salle de remue-méninges (DRH), {lab.site.name} (Place Beauvau, 75008 Paris)" in html
+    online = create_session(start_at=at(days=9))
+    assert "En ligne" in client.get(f"/agenda/sessions/{online.id}").get_data(as_text=True)
+
+
 def test_public_agenda_is_paginated_soonest_first_with_a_constant_query_count(
         client, create_session):
     from labapp.trainings.views import AGENDA_PAGE_SIZE

@@ -7,7 +7,7 @@ from wtforms.validators import DataRequired, EqualTo, Length
 
 from labapp.auth.models import ROLE_LABELS
 from labapp.auth.services import MIN_PASSWORD_LENGTH
-from labapp.forms_util import AppForm
+from labapp.forms_util import FrenchForm
 
 REQUIRED = "Ce champ est obligatoire."
 
@@ -27,7 +27,7 @@ def confirm_password_field() -> PasswordField:
         DataRequired(REQUIRED), EqualTo("password", "Les deux mots de passe diffèrent.")])
 
 
-class LoginForm(AppForm):
+class LoginForm(FrenchForm):
     email = EmailField("Adresse électronique", validators=[DataRequired(REQUIRED)],
                        description="Format attendu : nom@domaine.fr")
     password = PasswordField("Mot de passe", validators=[DataRequired(REQUIRED)])
@@ -35,7 +35,7 @@ class LoginForm(AppForm):
     submit = SubmitField("Se connecter")
 
 
-class SignupForm(AppForm):
+class SignupForm(FrenchForm):
     name = StringField("Nom et prénom", validators=[DataRequired(REQUIRED), Length(max=120)])
     email = EmailField("Adresse électronique professionnelle",
                        validators=[DataRequired(REQUIRED), Length(max=254)],
@@ -45,25 +45,25 @@ class SignupForm(AppForm):
     submit = SubmitField("Créer mon compte")
 
 
-class ForgotPasswordForm(AppForm):
+class ForgotPasswordForm(FrenchForm):
     email = EmailField("Adresse électronique", validators=[DataRequired(REQUIRED)],
                        description="Format attendu : nom@domaine.fr")
     submit = SubmitField("Recevoir un lien")
 
 
-class ResetPasswordForm(AppForm):
+class ResetPasswordForm(FrenchForm):
     password = new_password_field("Nouveau mot de passe")
     confirm = confirm_password_field()
     submit = SubmitField("Enregistrer le mot de passe")
 
 
-class TokenForm(AppForm):
+class TokenForm(FrenchForm):
     label = StringField("Nom du jeton", validators=[DataRequired(REQUIRED), Length(max=80)],
                         description="Par exemple : script de synchronisation")
     submit = SubmitField("Créer un jeton")
 
 
-class UserAdminForm(AppForm):
+class UserAdminForm(FrenchForm):
     role = SelectField("Rôle", choices=list(ROLE_LABELS.items()))
     active = BooleanField("Compte actif")
     submit = SubmitField("Enregistrer")

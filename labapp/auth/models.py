@@ -32,6 +32,8 @@ class User(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(String(10), default="agent")
     active: Mapped[bool] = mapped_column(default=True)
     password_hash: Mapped[str | None] = mapped_column(String(255))
+    # ProConnect's stable subject identifier, once the account signed in through it.
+    proconnect_sub: Mapped[str | None] = mapped_column(String(255), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Bumped on password change or logout-everywhere: old sessions stop working.
     session_version: Mapped[int] = mapped_column(default=1)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from labapp.auth import services, tokens
+from labapp.auth import oidc, services, tokens
 from labapp.auth.forms import (
     ForgotPasswordForm,
     LoginForm,
@@ -45,13 +45,17 @@ def login():
             login_user(user, remember=form.remember.data)
             flash(f"Bienvenue, {user.name}.", "success")
             return redirect(_safe_next(request.args.get("next")))
-    return render_template("auth/login.html", form=form)
+    return render_template("auth/login.html", form=form, proconnect=oidc.is_configured())
 
 
 @bp.post("/deconnexion")
 @login_required
 def logout():
-    """Log out; the session version changes so no copy of the cookie stays valid."""
+    """Log out; the session version changes so no copy of the cookie stays valid.
+
+    A session opened with ProConnect then ends at ProConnect too."""
+    if session.get(proconnect_views.ID_TOKEN_KEY):
+        return proconnect_views.end_sessions()
     current_user.session_version += 1
     db.session.commit()
     logout_user()
@@ -99,6 +103,7 @@ def forgot_password():
 
 
 @bp.route("/mot-de-passe/<token>", methods=["GET", "POST"])
+@limiter.limit("20 per hour")  # a capability URL: no guessing of links
 def reset_password(token: str):
     """Choose a new password through an e-mailed link."""
     try:
@@ -124,6 +129,7 @@ def profile():
 
 @bp.post("/profil/jetons")
 @login_required
+@limiter.limit("20 per hour")
 def create_token():
     """Create a personal API token, shown once."""
     form = TokenForm()
@@ -145,3 +151,6 @@ def revoke_token(token_id: int):
     db.session.commit()
     flash("Jeton révoqué.", "success")
     return redirect(url_for("auth.profile"))
+
+
+from labapp.auth import proconnect_views  # noqa: E402  (registers its routes on bp)

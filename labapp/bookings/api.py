@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import jsonify
 
+from labapp.api import paging
 from labapp.api.blueprint import api_blueprint, api_user
 from labapp.api.openapi import json_response, operation, register_paths
 from labapp.api.payload import Payload, json_body
@@ -47,15 +48,21 @@ def list_spaces():
 
 @bp.get("/bookings")
 def list_bookings():
-    """Bookings overlapping [from, to): the team sees all, an agent their own."""
+    """Bookings overlapping [from, to): the team sees all, an agent their own; filtered by
+    space, status and site; `limit`/`offset` page them (see labapp/api/paging.py), else
+    at most the first 1000."""
     payload = Payload.query()
     start = payload.bound("from", end_of_day=False)
     end = payload.bound("to", end_of_day=True)
     space_id = payload.integer("space_id", required=False, minimum=1)
     status = payload.choice("status", STATUSES, required=False)
+    site_id = payload.integer("site_id", required=False, minimum=1)
+    window = paging.read_window(payload)
     payload.check()
-    bookings = queries.list_bookings(api_user(), start, end, space_id, status)
-    return jsonify([booking_json(b) for b in bookings])
+    query = queries.bookings_query(api_user(), start, end, space_id, status, site_id=site_id)
+    page = paging.fetch(query, window, default_limit=queries.LIST_LIMIT,
+                        options=queries.LIST_OPTIONS)
+    return page.respond([booking_json(b) for b in page.items])
 
 
 @bp.post("/bookings")
@@ -138,12 +145,15 @@ register_paths({
         errors=("401",))},
     "/bookings": {
         "get": operation("Réservations (agent : les siennes ; équipe : toutes)", {
-            "200": json_response("Réservations", {"type": "array", "items": _BOOKING})},
+            "200": paging.paged_response("Réservations (sans `limit` : les 1 000 premières au plus)",
+                                         {"type": "array", "items": _BOOKING})},
             parameters=[
                 _query("from", {"type": "string"}, "Date AAAA-MM-JJ ou date-heure ISO 8601"),
                 _query("to", {"type": "string"}, "Date (jour inclus) ou date-heure ISO 8601"),
                 _query("space_id", {"type": "integer"}, "Espace"),
                 _query("status", {"type": "string", "enum": list(STATUSES)}, "Statut"),
+                _query("site_id", {"type": "integer"}, "Site : les réservations de ses espaces"),
+                *paging.PARAMETERS,
             ], errors=("401", "422")),
         "post": operation("Demander un espace (201 en attente)", {
             "201": json_response("Demande créée", _BOOKING)},

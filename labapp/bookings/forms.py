@@ -14,13 +14,13 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from labapp.bookings.models import PURPOSES, WEEKDAY_LABELS
-from labapp.forms_util import AppForm, IntegerField
+from labapp.forms_util import FrenchForm, IntegerField
 
 REQUIRED = "Ce champ est obligatoire."
 DATE_FORMAT = "Date attendue au format JJ/MM/AAAA."
 
 
-class BookingRequestForm(AppForm):
+class BookingRequestForm(FrenchForm):
     space_id = SelectField("Espace", coerce=int, validators=[InputRequired(REQUIRED)])
     day = DateField("Date", validators=[InputRequired(DATE_FORMAT)])
     start_time = TimeField("Heure de début", validators=[InputRequired(REQUIRED)],
@@ -44,16 +44,16 @@ class BookingRequestForm(AppForm):
     direct = BooleanField("Réserver directement (acceptée aussitôt)")
 
 
-class DecisionForm(AppForm):
+class DecisionForm(FrenchForm):
     reason = StringField("Motif du refus", validators=[Optional(), Length(max=500)])
 
 
-class CancelForm(AppForm):
+class CancelForm(FrenchForm):
     reason = StringField("Motif de l'annulation", validators=[Optional(), Length(max=500)])
     following = BooleanField("Annuler aussi les dates suivantes de la série")
 
 
-class FreeSlotForm(AppForm):
+class FreeSlotForm(FrenchForm):
     class Meta:
         csrf = False  # a GET search
 
@@ -65,13 +65,13 @@ class FreeSlotForm(AppForm):
                              validators=[InputRequired(REQUIRED), NumberRange(min=1)])
 
 
-class ClosureForm(AppForm):
+class ClosureForm(FrenchForm):
     start_date = DateField("Premier jour", validators=[InputRequired(DATE_FORMAT)])
     end_date = DateField("Dernier jour", validators=[InputRequired(DATE_FORMAT)])
     label = StringField("Motif", validators=[DataRequired(REQUIRED), Length(max=200)])
 
 
-class RulesForm(AppForm):
+class RulesForm(FrenchForm):
     buffer_minutes = IntegerField("Battement entre deux réservations (minutes)",
                                   validators=[InputRequired(REQUIRED), NumberRange(0, 240)])
     min_duration_minutes = IntegerField("Durée minimale (minutes)",
@@ -82,7 +82,7 @@ class RulesForm(AppForm):
                                 validators=[InputRequired(REQUIRED), NumberRange(1, 1095)])
 
 
-class SpaceForm(AppForm):
+class SpaceForm(FrenchForm):
     name = StringField("Nom", validators=[DataRequired(REQUIRED), Length(max=120)])
     capacity = IntegerField("Capacité (personnes)", validators=[InputRequired(REQUIRED),
                                                                  NumberRange(1, 1000)])

@@ -158,8 +158,8 @@ class Booking(db.Model):
     status: Mapped[str] = mapped_column(String(10), default="pending", index=True)
     source: Mapped[str] = mapped_column(String(10), default="request")
     requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    # TODO(projects): becomes a ForeignKey("projects.id") when the projects branch lands.
-    project_id: Mapped[int | None] = mapped_column(index=True)
+    project_id: Mapped[int | None] = mapped_column(
+        ForeignKey("projects.id", ondelete="SET NULL"), index=True)
     needs: Mapped[str | None] = mapped_column(Text)
     comment: Mapped[str | None] = mapped_column(Text)
     series_id: Mapped[str | None] = mapped_column(String(32), index=True)

@@ -26,9 +26,9 @@ MAX_SEARCH_DAYS = 31
 
 def bookings_query(actor: User, start: datetime | None = None, end: datetime | None = None,
                    space_id: int | None = None, status: str | None = None,
-                   mine: bool = False) -> Select:
+                   mine: bool = False, site_id: int | None = None) -> Select:
     """Bookings `actor` may see (team: all; agent or `mine`: their own) overlapping
-    [start, end), optionally of one space and one status, by start time."""
+    [start, end), optionally of one space, one status and one site, by start time."""
     query = select(Booking).order_by(Booking.start_at, Booking.id)
     if mine or not actor.is_team:
         query = query.where(Booking.requested_by_id == actor.id)
@@ -38,6 +38,8 @@ def bookings_query(actor: User, start: datetime | None = None, end: datetime | N
         query = query.where(Booking.start_at < end)
     if space_id is not None:
         query = query.where(Booking.space_id == space_id)
+    if site_id is not None:
+        query = query.where(Booking.space_id.in_(select(Space.id).where(Space.site_id == site_id)))
     if status is not None:
         if status not in STATUSES:
             raise ValidationFailed.on("status", "Statut inconnu.")
@@ -45,12 +47,10 @@ def bookings_query(actor: User, start: datetime | None = None, end: datetime | N
     return query
 
 
-def list_bookings(actor: User, start=None, end=None, space_id=None, status=None,
-                  limit: int = 1000) -> list[Booking]:
-    """At most `limit` bookings of `bookings_query`, with their space and requester loaded."""
-    query = bookings_query(actor, start, end, space_id, status).limit(limit).options(
-        selectinload(Booking.space), selectinload(Booking.requested_by))
-    return list(db.session.scalars(query))
+# A list without explicit paging (`limit`) returns at most LIST_LIMIT bookings, loaded
+# with their space and requester.
+LIST_LIMIT = 1000
+LIST_OPTIONS = (selectinload(Booking.space), selectinload(Booking.requested_by))
 
 
 def pending_requests_query() -> Select:

@@ -27,6 +27,7 @@ from labapp.bookings.rules import (
 from labapp.bookings.services import (
     _locked,
     book_directly,
+    clean_text,
     find_conflicts,
     release,
     request_booking,
@@ -158,6 +159,7 @@ def cancel_series(actor: User, booking_id: int, reason: str | None = None,
     """Cancel one occurrence (`following=False`) or it and every later pending or approved
     occurrence of its series that `actor` may cancel (an agent: not yet started)."""
     booking = visible_booking(actor, booking_id)
+    reason = clean_text(reason, "reason", False, 500)
     targets = [booking]
     if following and booking.series_id:
         query = select(Booking).where(Booking.series_id == booking.series_id,

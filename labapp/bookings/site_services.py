@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date, time
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from labapp.auth.models import User
 from labapp.auth.services import require_admin, require_team
@@ -84,7 +85,8 @@ def list_closures(site_id: int | None = None, first: date | None = None,
 def list_spaces(include_inactive: bool = False, site_id: int | None = None) -> list[Space]:
     """Bookable entries (of one site when `site_id` is given), site by site: the whole lab
     first, then zones by name."""
-    query = select(Space).order_by(Space.site_id, Space.whole.desc(), Space.name)
+    query = (select(Space).options(joinedload(Space.site))
+             .order_by(Space.site_id, Space.whole.desc(), Space.name))
     if site_id is not None:
         query = query.where(Space.site_id == site_id)
     if not include_inactive:

@@ -36,12 +36,26 @@ def _team_only():
         abort(403)
 
 
+def _grouped_space_choices(spaces):
+    """The spaces as options, in one group per site when there are several sites."""
+    options = [(s, (s.id, f"{s.name} ({s.capacity} personnes)")) for s in spaces]
+    if len({s.site_id for s in spaces}) < 2:
+        return [option for _, option in options]
+    groups: dict[str, list] = {}
+    for space, option in options:
+        groups.setdefault(space.site.name, []).append(option)
+    return groups
+
+
+# Service field names of a slot's bounds -> the request form's fields.
+SLOT_FIELDS = {"start": "start_time", "end": "end_time"}
+
+
 @bp.route("/demande", methods=["GET", "POST"])
 def new():
     """Request form; "Vérifier" lists conflicts (and each date of a series) before sending."""
     form = BookingRequestForm()
-    form.space_id.choices = [(s.id, f"{s.name} ({s.capacity} personnes)")
-                             for s in site_services.list_spaces()]
+    form.space_id.choices = _grouped_space_choices(site_services.list_spaces())
     if request.method == "GET":
         form.space_id.data = request.args.get("space_id", type=int) or form.space_id.data
         form.day.data = _arg_date("date") or form.day.data
@@ -58,6 +72,9 @@ def new():
                 return redirect(url_for("bookings.mine"))
         except DomainError as error:
             db.session.rollback()
+            # The services name the slot's bounds start/end: put their messages next to the
+            # form's time fields (marked invalid) rather than in a detached flash message.
+            error.errors = {SLOT_FIELDS.get(k, k): v for k, v in error.errors.items()}
             show_domain_error(form, error)
             return render_template("bookings/new.html", form=form, preview=preview), error.status
     status = 422 if form.errors else 200

@@ -161,8 +161,8 @@ def occupancy(year: int) -> dict:
     months = c.months_of(year)
     spaces = db.session.scalars(select(Space).order_by(Space.site_id, Space.whole.desc(), Space.name)
                                 .options(selectinload(Space.site))).all()
-    figures = {space_id: (booked, opening) for space_id, booked, opening in cached(
-        "indicators", f"occupancy:{year}", lambda: _occupancy_figures(year, months))}
+    figures = {space_id: (booked, opening)
+               for space_id, booked, opening in occupancy_figures(year)}
     result = []
     for space in spaces:
         used, opening = figures.get(space.id, ([0.0] * 12, [0.0] * 12))
@@ -173,6 +173,12 @@ def occupancy(year: int) -> dict:
             "rate_total": sum(used) / sum(opening) if sum(opening) else None,
         })
     return {"periods": months, "spaces": result}
+
+
+def occupancy_figures(year: int) -> list:
+    """`_occupancy_figures`, from the computed-figures cache when the data is unchanged."""
+    return cached("indicators", f"occupancy:{year}",
+                  lambda: _occupancy_figures(year, c.months_of(year)))
 
 
 def _occupancy_figures(year: int, months: list[Period]) -> list:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from labapp.forms_util import AppForm, IntegerField
+from labapp.forms_util import FrenchForm, IntegerField
 from labapp.indicators.models import NATURES
 
 try:  # WTForms >= 3.3 deprecates (value, label) tuples
@@ -26,7 +26,7 @@ def nature_choices(empty: bool = True):
     return choices + [SelectChoice(k, v) for k, v in NATURES.items()]
 
 
-class TargetsForm(AppForm):
+class TargetsForm(FrenchForm):
     """One field per indicator; empty removes the target. The ratio is typed in percent."""
 
     projets_accompagnes = StringField("Nombre de projets innovants accompagnés",
@@ -43,7 +43,7 @@ class TargetsForm(AppForm):
                                description="Nombre entier.")
 
 
-class BudgetLineForm(AppForm):
+class BudgetLineForm(FrenchForm):
     tranche = IntegerField("Tranche", default=1, validators=[
         InputRequired("Indiquez la tranche."), NumberRange(1, 10, "Tranche attendue entre 1 et 10.")])
     nature = SelectField("Nature de dépense", choices=nature_choices(),
@@ -56,7 +56,7 @@ class BudgetLineForm(AppForm):
                                          Length(max=30)])
 
 
-class ExpenseForm(AppForm):
+class ExpenseForm(FrenchForm):
     spent_on = DateField("Date de la dépense", validators=[InputRequired("Indiquez la date de la dépense.")])
     nature = SelectField("Nature de dépense", choices=nature_choices(),
                          validators=[DataRequired("Choisissez la nature de la dépense.")])
@@ -68,13 +68,13 @@ class ExpenseForm(AppForm):
     comment = TextAreaField("Commentaire", validators=[Optional(), Length(max=2000)])
 
 
-class MilestoneForm(AppForm):
+class MilestoneForm(FrenchForm):
     actual_start = DateField("Début réel", validators=[Optional()])
     actual_end = DateField("Fin réelle", validators=[Optional()])
     note = TextAreaField("Commentaire", validators=[Optional(), Length(max=2000)])
 
 
-class SavingsForm(AppForm):
+class SavingsForm(FrenchForm):
     training_gain = StringField("Gain de temps lié aux formations (%)", default="25",
                                 validators=[InputRequired("Indiquez le gain lié aux formations."),
                                             Length(max=20)],
@@ -91,17 +91,17 @@ class SavingsForm(AppForm):
                                     validators=[Optional(), Length(max=5000)])
 
 
-class AdjustmentForm(AppForm):
+class AdjustmentForm(FrenchForm):
     fte = StringField("Ajustement (ETP)", description="Positif ou négatif, par exemple -0,5.",
                       validators=[InputRequired("Indiquez l'ajustement en ETP."), Length(max=20)])
     justification = TextAreaField("Justification", validators=[
         DataRequired("Justifiez l'ajustement."), Length(max=2000)])
 
 
-class FreezeForm(AppForm):
+class FreezeForm(FrenchForm):
     """Arrêter l'année: no field besides the CSRF token."""
 
 
-class UnfreezeForm(AppForm):
+class UnfreezeForm(FrenchForm):
     reason = TextAreaField("Motif de la réouverture", validators=[
         DataRequired("Indiquez le motif de la réouverture."), Length(max=2000)])

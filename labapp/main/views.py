@@ -63,15 +63,22 @@ def accessibility():
     return render_template("pages/accessibility.html")
 
 
+def legal_facts(config) -> dict[str, str]:
+    """The deployment's legal facts (publication director, host, DPO) from the configuration."""
+    return {key: config[f"LEGAL_{key.upper()}"] for key in (
+        "publication_director", "host_name", "host_address", "dpo_email", "dpo_address")}
+
+
 @pages_bp.get("/mentions-legales")
 def legal():
-    """Mentions légales."""
-    return render_template("pages/legal.html")
+    """Mentions légales (publication director and host from the configuration)."""
+    return render_template("pages/legal.html", legal=legal_facts(current_app.config))
 
 
 @pages_bp.get("/donnees-personnelles")
 def privacy():
-    """Données personnelles (retention periods written from the configuration)."""
+    """Données personnelles (retention periods and DPO contact written from the configuration)."""
     from labapp.privacy.notice import retention_periods
 
-    return render_template("pages/privacy.html", retention=retention_periods(current_app.config))
+    return render_template("pages/privacy.html", retention=retention_periods(current_app.config),
+                           legal=legal_facts(current_app.config))

@@ -106,6 +106,7 @@ def anonymise_person(user: User) -> None:
     user.name = DELETED_ACCOUNT_NAME
     user.email = placeholder_email("compte", user.id)
     user.password_hash = None
+    user.proconnect_sub = None  # the person may come back through ProConnect as a new account
     user.active = False
     user.session_version = (user.session_version or 0) + 1
     db.session.flush()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from wtforms import BooleanField, DateField, PasswordField, SelectField, SubmitField
 from wtforms.validators import Optional, ValidationError
 
-from labapp.forms_util import AppForm
+from labapp.forms_util import FrenchForm
 from labapp.privacy.labels import ACTION_LABELS, ENTITY_LABELS
 
 
@@ -35,7 +35,7 @@ class CheckedByService:
         return None
 
 
-class DeleteAccountForm(AppForm):
+class DeleteAccountForm(FrenchForm):
     """The service checks the confirmation and the password (messages next to fields)."""
 
     password = PasswordField("Mot de passe actuel", validators=[CheckedByService()],
@@ -44,7 +44,7 @@ class DeleteAccountForm(AppForm):
     submit = SubmitField("Supprimer mon compte")
 
 
-class AuditFilterForm(AppForm):
+class AuditFilterForm(FrenchForm):
     """GET filters of the audit log (no CSRF: it changes nothing). The view fills the
     actor choices."""
 

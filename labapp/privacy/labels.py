@@ -69,6 +69,7 @@ NOTABLE = [
     ("users", "update", "role", "Changement de rôle"),
     ("users", "update", "active", "Activation ou désactivation d'un compte"),
     ("users", "update", "password_hash", "Changement de mot de passe"),
+    ("users", "update", "proconnect_sub", "Liaison d'un compte à ProConnect"),
     ("users", "insert", None, "Création d'un compte"),
     ("api_tokens", "insert", None, "Création d'un jeton d'API"),
     ("api_tokens", "update", "revoked_at", "Révocation d'un jeton d'API"),

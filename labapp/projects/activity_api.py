@@ -108,6 +108,38 @@ def add_journal_entry(project_id: int):
     return jsonify(entry_json(entry)), 201
 
 
+@bp.patch("/projects/<int:project_id>/journal/<int:entry_id>")
+def patch_journal_entry(project_id: int, entry_id: int):
+    """Team: correct an entry; absent fields keep their value, `booking_id` or `session_id`
+    null removes the link."""
+    user = api_user()
+    project = services.get_project(user, project_id)
+    entry = journal.editable_entry(user, project, entry_id)
+    body = Payload(json_body())
+    occurred_on = body.date("occurred_on", required=False) or entry.occurred_on
+    kind = body.choice("kind", JOURNAL_KINDS, required=False, default=entry.kind)
+    title = body.string("title", required=body.has("title"), max_length=journal.TITLE_MAX,
+                        default=entry.title)
+    notes = body.string("notes", required=False, max_length=journal.NOTES_MAX,
+                        default=entry.notes, allow_empty=True)
+    booking_id = (body.integer("booking_id", required=False, minimum=1)
+                  if body.has("booking_id") else entry.booking_id)
+    session_id = (body.integer("session_id", required=False, minimum=1)
+                  if body.has("session_id") else entry.session_id)
+    body.check()
+    entry = journal.update_journal_entry(user, project, entry_id, occurred_on, kind, title,
+                                         notes, booking_id=booking_id, session_id=session_id)
+    return jsonify(entry_json(entry))
+
+
+@bp.delete("/projects/<int:project_id>/journal/<int:entry_id>")
+def delete_journal_entry(project_id: int, entry_id: int):
+    """Team: delete an entry: 204."""
+    user = api_user()
+    journal.delete_journal_entry(user, services.get_project(user, project_id), entry_id)
+    return "", 204
+
+
 # --- contacts ------------------------------------------------------------------------------
 
 @bp.get("/projects/<int:project_id>/contacts")
@@ -131,6 +163,25 @@ def add_contact(project_id: int):
     return jsonify(contact_json(contacts.add_contact(user, project, name, email, role))), 201
 
 
+@bp.patch("/projects/<int:project_id>/contacts/<int:contact_id>")
+def patch_contact(project_id: int, contact_id: int):
+    """Correct a contact (who may add one); absent fields keep their value. 409 when the
+    new e-mail is another contact's."""
+    user = api_user()
+    project = services.get_project(user, project_id)
+    contact = contacts.editable_contact(user, project, contact_id)
+    body = Payload(json_body())
+    name = body.string("name", required=body.has("name"), max_length=contacts.NAME_MAX,
+                       default=contact.name)
+    email = body.string("email", required=body.has("email"), max_length=254,
+                        default=contact.email)
+    role = body.string("role", required=False, max_length=contacts.ROLE_MAX,
+                       default=contact.role, allow_empty=True)
+    body.check()
+    return jsonify(contact_json(contacts.update_contact(user, project, contact_id, name, email,
+                                                        role)))
+
+
 @bp.delete("/projects/<int:project_id>/contacts/<int:contact_id>")
 def remove_contact(project_id: int, contact_id: int):
     """Remove a contact: 204; 409 for the last one."""
@@ -140,6 +191,8 @@ def remove_contact(project_id: int, contact_id: int):
 
 
 _ID = {"name": "project_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+_ENTRY_ID = {"name": "entry_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+_CONTACT_ID = {"name": "contact_id", "in": "path", "required": True, "schema": {"type": "integer"}}
 _REF = {"type": ["object", "null"], "properties": {
     "id": {"type": "integer"}, "title": {"type": "string"}, "status": {"type": "string"},
     "visible": {"type": "boolean", "description": "Le demandeur peut ouvrir ce projet"}}}
@@ -216,6 +269,25 @@ register_paths({
                 "session_id": {"type": "integer"}}},
             parameters=[_ID], errors=("400", "401", "403", "404", "422")),
     },
+    "/projects/{project_id}/journal/{entry_id}": {
+        "patch": operation(
+            "Équipe : corriger une activité. Les champs absents gardent leur valeur ; "
+            "`booking_id` ou `session_id` à `null` retire le lien. 404 : activité d'un autre "
+            "projet.",
+            {"200": json_response("Activité corrigée", _ENTRY)},
+            body={"type": "object", "properties": {
+                "occurred_on": {"type": "string", "format": "date"},
+                "kind": {"type": "string", "enum": list(JOURNAL_KINDS)},
+                "title": {"type": "string", "maxLength": journal.TITLE_MAX},
+                "notes": {"type": "string", "maxLength": journal.NOTES_MAX},
+                "booking_id": {"type": ["integer", "null"]},
+                "session_id": {"type": ["integer", "null"]}}},
+            parameters=[_ID, _ENTRY_ID], errors=("400", "401", "403", "404", "422")),
+        "delete": operation(
+            "Équipe : supprimer une activité du journal (204)",
+            {"204": {"description": "Activité supprimée"}},
+            parameters=[_ID, _ENTRY_ID], errors=("401", "403", "404")),
+    },
     "/projects/{project_id}/contacts": {
         "get": operation("Contacts du projet (destinataires du questionnaire de satisfaction)",
                          {"200": json_response("Contacts", {"type": "array", "items": _CONTACT})},
@@ -231,11 +303,19 @@ register_paths({
             parameters=[_ID], errors=("400", "401", "403", "404", "409", "422")),
     },
     "/projects/{project_id}/contacts/{contact_id}": {
+        "patch": operation(
+            "Corriger un contact (équipe ; le demandeur tant que la demande n'est pas "
+            "qualifiée). Les champs absents gardent leur valeur ; 409 si l'adresse est celle "
+            "d'un autre contact du projet.",
+            {"200": json_response("Contact corrigé", _CONTACT)},
+            body={"type": "object", "properties": {
+                "name": {"type": "string", "maxLength": contacts.NAME_MAX},
+                "email": {"type": "string", "format": "email"},
+                "role": {"type": "string", "maxLength": contacts.ROLE_MAX}}},
+            parameters=[_ID, _CONTACT_ID], errors=("400", "401", "403", "404", "409", "422")),
         "delete": operation(
             "Retirer un contact (204) ; 409 pour le dernier",
             {"204": {"description": "Contact retiré"}},
-            parameters=[_ID, {"name": "contact_id", "in": "path", "required": True,
-                              "schema": {"type": "integer"}}],
-            errors=("401", "403", "404", "409")),
+            parameters=[_ID, _CONTACT_ID], errors=("401", "403", "404", "409")),
     },
 }, {"JournalEntry": ENTRY_SCHEMA, "ProjectContact": CONTACT_SCHEMA})

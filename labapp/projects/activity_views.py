@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from labapp.errors import DomainError
 from labapp.extensions import db
+from labapp.forms_util import submit_form
 from labapp.input_checks import digits_value
 from labapp.projects import contacts, journal, links, services
-from labapp.projects.forms import ContactForm, JournalForm, LinkForm, RemoveContactForm, UnlinkForm
+from labapp.projects.forms import (
+    ContactForm,
+    DeleteForm,
+    JournalForm,
+    LinkForm,
+    RemoveContactForm,
+    UnlinkForm,
+)
 from labapp.projects.views import render_project, set_journal_choices, submit_project_form
 
 bp = Blueprint("project_activity", __name__, url_prefix="/projets")
@@ -66,6 +74,38 @@ def add_journal_entry(project_id: int):
         session_id=form.session_id.data), "Activité ajoutée au journal.")
 
 
+@bp.route("/<int:project_id>/journal/<int:entry_id>/modifier", methods=["GET", "POST"])
+@login_required
+def edit_journal_entry(project_id: int, entry_id: int):
+    """Team: correct an entry of the journal (form prefilled with its values)."""
+    project = services.get_project(current_user, project_id)
+    entry = journal.editable_entry(current_user, project, entry_id)
+    form = JournalForm(obj=None if request.method == "POST" else entry)
+    set_journal_choices(form, project, entry)
+    status = submit_form(form, lambda: journal.update_journal_entry(
+        current_user, project, entry_id, form.occurred_on.data, form.kind.data, form.title.data,
+        form.notes.data or "", booking_id=form.booking_id.data,
+        session_id=form.session_id.data), "Activité du journal modifiée.")
+    if status is None:
+        return _back(project)
+    return render_template("projects/edit_journal_entry.html", project=project, entry=entry,
+                           form=form), status
+
+
+@bp.post("/<int:project_id>/journal/<int:entry_id>/supprimer")
+@login_required
+def delete_journal_entry(project_id: int, entry_id: int):
+    """Team: delete an entry of the journal."""
+    project = services.get_project(current_user, project_id)
+    if not DeleteForm().validate_on_submit():
+        flash("Le formulaire a expiré : rechargez la page et recommencez.", "error")
+        return render_project(project, 400)
+    journal.delete_journal_entry(current_user, project, entry_id)  # 403/404: error page
+    db.session.commit()
+    flash("Activité supprimée du journal.", "info")
+    return _back(project)
+
+
 @bp.post("/<int:project_id>/contacts")
 @login_required
 def add_contact(project_id: int):
@@ -100,3 +140,19 @@ def remove_contact(project_id: int):
     db.session.commit()
     flash("Contact retiré.", "info")
     return _back(project)
+
+
+@bp.route("/<int:project_id>/contacts/<int:contact_id>/modifier", methods=["GET", "POST"])
+@login_required
+def edit_contact(project_id: int, contact_id: int):
+    """Correct a contact (team; the requester while the request awaits qualification)."""
+    project = services.get_project(current_user, project_id)
+    contact = contacts.editable_contact(current_user, project, contact_id)
+    form = ContactForm(obj=None if request.method == "POST" else contact)
+    status = submit_form(form, lambda: contacts.update_contact(
+        current_user, project, contact_id, form.name.data, form.email.data, form.role.data or ""),
+        "Contact modifié.")
+    if status is None:
+        return _back(project)
+    return render_template("projects/edit_contact.html", project=project, contact=contact,
+                           form=form), status

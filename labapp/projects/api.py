@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import jsonify
 from sqlalchemy.orm import selectinload
 
+from labapp.api import paging
 from labapp.api.blueprint import api_blueprint, api_user
 from labapp.api.openapi import json_response, operation, register_paths
 from labapp.api.payload import Payload, json_body
@@ -49,18 +50,21 @@ def _date(value):
 
 @bp.get("/projects")
 def list_projects():
-    """Projects the caller may see, filtered."""
+    """Projects the caller may see, filtered, newest first; `limit`/`offset` page them
+    (see labapp/api/paging.py)."""
     query = Payload.query()
     status = query.choice("status", STATUSES, required=False)
     year = query.integer("year", required=False, minimum=2000, maximum=2100)
     territory = query.choice("territory", TERRITORIES, required=False)
     method = query.choice("method", METHODS, required=False)
     direction = query.string("direction", required=False)
+    window = paging.read_window(query)
     query.check()
     select_stmt = services.list_projects(api_user(), status=status, year=year, direction=direction,
                                          territory=territory, method=method)
-    select_stmt = select_stmt.options(selectinload(Project.method_rows))  # no N+1 on methods
-    return jsonify([project_json(p) for p in db.session.scalars(select_stmt)])
+    page = paging.fetch(select_stmt, window,
+                        options=(selectinload(Project.method_rows),))  # no N+1 on methods
+    return page.respond([project_json(p) for p in page.items])
 
 
 @bp.post("/projects")
@@ -172,7 +176,7 @@ register_paths({
     "/projects": {
         "get": operation(
             "Projets visibles (agent : ses demandes ; équipe : tous)",
-            {"200": json_response("Projets", {"type": "array", "items": _REF})},
+            {"200": paging.paged_response("Projets", {"type": "array", "items": _REF})},
             parameters=[
                 _q("status", {"type": "string", "enum": list(STATUSES)}),
                 _q("year", {"type": "integer"},
@@ -182,6 +186,7 @@ register_paths({
                 _q("direction", {"type": "string"}, "Contient ce texte"),
                 _q("territory", {"type": "string"}),
                 _q("method", {"type": "string", "enum": list(METHODS)}),
+                *paging.PARAMETERS,
             ], errors=("401", "422")),
         "post": operation(
             "Demander l'accompagnement d'un projet (201, statut requested)",

@@ -7,6 +7,8 @@ Services take the acting user, raise domain errors and only flush.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -36,6 +38,44 @@ def add_contact(user: User, project: Project, name: str, email: str,
     """Add a contact (name, e-mail, role). ValidationFailed (422): missing name, invalid
     e-mail, text too long. Conflict (409): that e-mail is already a contact."""
     _require_editor(user, project)
+    name, address, role = _validated(project, name, email, role)
+    contact = ProjectContact(name=name, email=address, role=role)
+    with _unique_address():
+        project.contacts.append(contact)
+        db.session.flush()
+    return contact
+
+
+def update_contact(user: User, project: Project, contact_id: int, name: str, email: str,
+                   role: str = "") -> ProjectContact:
+    """Correct a contact, with the permission and rules of `add_contact` (another contact
+    of the project may not have that e-mail). NotFound (404): not a contact of this project."""
+    contact = editable_contact(user, project, contact_id)
+    values = _validated(project, name, email, role, contact=contact)
+    with _unique_address():
+        contact.name, contact.email, contact.role = values
+        db.session.flush()
+    return contact
+
+
+def editable_contact(user: User, project: Project, contact_id: int) -> ProjectContact:
+    """One contact of this project that `user` may change. Forbidden (403) for who may
+    not edit the contacts; NotFound (404) for another project's contact."""
+    _require_editor(user, project)
+    return _project_contact(project, contact_id)
+
+
+def _project_contact(project: Project, contact_id: int) -> ProjectContact:
+    contact = next((c for c in project.contacts if c.id == contact_id), None)
+    if contact is None:
+        raise NotFound("Contact introuvable.")
+    return contact
+
+
+def _validated(project: Project, name: str, email: str, role: str,
+               contact: ProjectContact | None = None) -> tuple[str, str, str]:
+    """(name, normalised e-mail, role), or ValidationFailed (422) / Conflict (409, the
+    address of another contact of the project) with French messages by field."""
     errors: dict[str, list[str]] = {}
     name, role = (name or "").strip(), (role or "").strip()
     if not name:
@@ -44,32 +84,33 @@ def add_contact(user: User, project: Project, name: str, email: str,
         errors["name"] = [f"{NAME_MAX} caractères au plus."]
     if len(role) > ROLE_MAX:
         errors["role"] = [f"{ROLE_MAX} caractères au plus."]
-    address = None
+    address = ""
     try:
         address = clean_email(email, field="email")
     except ValidationFailed as exc:
         errors.update(exc.errors)
     if errors:
         raise ValidationFailed(next(iter(errors.values()))[0], errors)
-    if any(contact.email == address for contact in project.contacts):
+    if any(other.email == address for other in project.contacts if other is not contact):
         raise Conflict(DUPLICATE_MESSAGE, {"email": [DUPLICATE_MESSAGE]})
-    contact = ProjectContact(name=name, email=address, role=role)
+    return name, address, role
+
+
+@contextmanager
+def _unique_address():
+    """Flush inside a savepoint: a concurrent write of the same address is a Conflict."""
     try:
-        with db.session.begin_nested():  # a concurrent insert of the same address
-            project.contacts.append(contact)
-            db.session.flush()
+        with db.session.begin_nested():
+            yield
     except IntegrityError:
         raise Conflict(DUPLICATE_MESSAGE, {"email": [DUPLICATE_MESSAGE]}) from None
-    return contact
 
 
 def remove_contact(user: User, project: Project, contact_id: int) -> None:
     """Remove one contact. NotFound (404): not a contact of this project. Conflict (409):
     it is the last one (the survey needs somebody to go to)."""
     _require_editor(user, project)
-    contact = next((c for c in project.contacts if c.id == contact_id), None)
-    if contact is None:
-        raise NotFound("Contact introuvable.")
+    contact = _project_contact(project, contact_id)
     if _locked_contact_count(project) <= 1:
         message = "Le projet doit garder au moins un contact : ajoutez-en un autre d'abord."
         raise Conflict(message, {"contact_id": [message]})

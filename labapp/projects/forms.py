@@ -18,7 +18,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from labapp.forms_util import AppForm
+from labapp.forms_util import FrenchForm
 from labapp.input_checks import digits_value
 from labapp.projects.models import (
     JOURNAL_KINDS,
@@ -69,7 +69,7 @@ def at_most(n: int) -> Length:
     return Length(max=n, message=f"{n} caractères au plus.")
 
 
-class RequestForm(AppForm):
+class RequestForm(FrenchForm):
     title = StringField("Titre du projet", validators=[DataRequired("Indiquez le titre du projet."),
                                                        Length(max=200)])
     description = TextAreaField("Description", validators=[DataRequired("Décrivez le projet.")])
@@ -91,7 +91,7 @@ class RequestForm(AppForm):
     submit = SubmitField("Envoyer la demande")
 
 
-class AcceptForm(AppForm):
+class AcceptForm(FrenchForm):
     support_type = SelectField("Type d'accompagnement", choices=_choices(SUPPORT_TYPE_LABELS.items()))
     lead_id = SelectField("Référent dans l'équipe", coerce=int, choices=[])
     support_started_on = DateField("Début de l'accompagnement", validators=[Optional()],
@@ -99,13 +99,13 @@ class AcceptForm(AppForm):
     submit = SubmitField("Accepter la demande")
 
 
-class DeclineForm(AppForm):
+class DeclineForm(FrenchForm):
     decline_reason = TextAreaField("Raison du refus", validators=[
         DataRequired("Indiquez la raison du refus.")])
     submit = SubmitField("Décliner la demande")
 
 
-class StatusForm(AppForm):
+class StatusForm(FrenchForm):
     status = SelectField("Nouveau statut", choices=[])
     support_started_on = DateField("Début de l'accompagnement", validators=[Optional()],
                                    invalid_value_message=INVALID_DATE)
@@ -114,7 +114,7 @@ class StatusForm(AppForm):
     submit = SubmitField("Enregistrer")
 
 
-class RecordForm(AppForm):
+class RecordForm(FrenchForm):
     methods = SelectMultipleField("Méthodes utilisées", choices=_choices(METHODS.items()))
     deliverables = TextAreaField("Livrables et résultats", validators=[Optional()])
     rollout_candidate = BooleanField("Candidat à un essaimage")
@@ -123,7 +123,7 @@ class RecordForm(AppForm):
     submit = SubmitField("Enregistrer la fiche")
 
 
-class LinkForm(AppForm):
+class LinkForm(FrenchForm):
     """Team: this request duplicates, or is pooled with, another project."""
 
     target_id = ProjectNumberField("Numéro du projet", validators=[
@@ -135,11 +135,11 @@ class LinkForm(AppForm):
     submit = SubmitField("Lier les projets")
 
 
-class UnlinkForm(AppForm):
+class UnlinkForm(FrenchForm):
     kind = HiddenField(validators=[InputRequired()])
 
 
-class JournalForm(AppForm):
+class JournalForm(FrenchForm):
     """Team: one activity of the project's journal."""
 
     occurred_on = DateField("Date", validators=[InputRequired("Indiquez la date de l'activité.")],
@@ -155,7 +155,7 @@ class JournalForm(AppForm):
     submit = SubmitField("Ajouter au journal")
 
 
-class ContactForm(AppForm):
+class ContactForm(FrenchForm):
     """A contact of the project: receives its news and its satisfaction survey."""
 
     name = StringField("Nom", validators=[DataRequired("Indiquez le nom du contact."),
@@ -167,6 +167,10 @@ class ContactForm(AppForm):
     submit = SubmitField("Ajouter le contact")
 
 
-class RemoveContactForm(AppForm):
+class RemoveContactForm(FrenchForm):
     contact_id = HiddenField(validators=[InputRequired()])
 
+
+
+class DeleteForm(FrenchForm):
+    """A delete button (CSRF only; the route says what goes)."""

@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 from labapp.auth.models import User
 from labapp.auth.services import require_team
 from labapp.bookings.models import Booking
-from labapp.errors import ValidationFailed
+from labapp.errors import NotFound, ValidationFailed
 from labapp.extensions import db
 from labapp.projects.models import JOURNAL_KINDS, JournalEntry, Project
 from labapp.timeutil import paris_day_bounds, to_paris
@@ -68,6 +68,46 @@ def add_journal_entry(user: User, project: Project, occurred_on: date | None, ki
     ValidationFailed (422) with French messages by field otherwise.
     """
     require_team(user)
+    values = _validated(project, occurred_on, kind, title, notes, booking_id, session_id)
+    entry = JournalEntry(project=project, author_id=user.id, **values)
+    db.session.add(entry)
+    db.session.flush()
+    return entry
+
+
+def editable_entry(user: User, project: Project, entry_id: int) -> JournalEntry:
+    """Team: one entry of this project, to correct or delete. Forbidden (403) for anyone
+    else; NotFound (404) for an unknown id or another project's entry."""
+    require_team(user)
+    entry = db.session.scalar(select(JournalEntry).where(
+        JournalEntry.id == entry_id, JournalEntry.project_id == project.id))
+    if entry is None:
+        raise NotFound("Activité introuvable dans le journal de ce projet.")
+    return entry
+
+
+def update_journal_entry(user: User, project: Project, entry_id: int, occurred_on: date | None,
+                         kind: str, title: str, notes: str = "", booking_id: int | None = None,
+                         session_id: int | None = None) -> JournalEntry:
+    """Team: correct an entry (every value is replaced, with the rules of
+    `add_journal_entry`). NotFound (404): not an entry of this project."""
+    entry = editable_entry(user, project, entry_id)
+    values = _validated(project, occurred_on, kind, title, notes, booking_id, session_id)
+    for name, value in values.items():
+        setattr(entry, name, value)
+    db.session.flush()
+    return entry
+
+
+def delete_journal_entry(user: User, project: Project, entry_id: int) -> None:
+    """Team: delete an entry. NotFound (404): not an entry of this project."""
+    db.session.delete(editable_entry(user, project, entry_id))
+    db.session.flush()
+
+
+def _validated(project: Project, occurred_on: date | None, kind: str, title: str, notes: str,
+               booking_id: int | None, session_id: int | None) -> dict:
+    """The entry's values, cleaned, or ValidationFailed with French messages by field."""
     errors: dict[str, list[str]] = {}
     if kind not in JOURNAL_KINDS:
         errors["kind"] = ["Type d'activité inconnu : " + ", ".join(JOURNAL_KINDS) + "."]
@@ -96,8 +136,5 @@ def add_journal_entry(user: User, project: Project, occurred_on: date | None, ki
             errors["occurred_on"] = ["Indiquez la date de l'activité."]
     if errors:
         raise ValidationFailed(next(iter(errors.values()))[0], errors)
-    entry = JournalEntry(project=project, occurred_on=occurred_on, kind=kind, title=title,
-                         notes=notes, booking=booking, session=session, author_id=user.id)
-    db.session.add(entry)
-    db.session.flush()
-    return entry
+    return {"occurred_on": occurred_on, "kind": kind, "title": title, "notes": notes,
+            "booking": booking, "session": session}

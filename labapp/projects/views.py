@@ -27,7 +27,7 @@ from labapp.projects.forms import (
 )
 from labapp.projects.journal import journal_entries, project_bookings, sessions_around
 from labapp.projects.links import may_open, project_links
-from labapp.projects.models import METHODS, STATUS_LABELS, STATUSES, Project
+from labapp.projects.models import METHODS, STATUS_LABELS, STATUSES, JournalEntry, Project
 from labapp.projects.territories import TERRITORIES
 
 bp = Blueprint("projects", __name__, url_prefix="/projets")
@@ -136,14 +136,22 @@ def render_project(project, status=200, **forms):
         territories=TERRITORIES, methods=METHODS), status
 
 
-def set_journal_choices(form: JournalForm, project: Project) -> None:
-    """The project's bookings and the sessions around its support period, to link an entry."""
+def set_journal_choices(form: JournalForm, project: Project,
+                        entry: JournalEntry | None = None) -> None:
+    """The project's bookings and the sessions around its support period, to link an entry;
+    an edited `entry`'s own booking and session stay offered even outside those lists."""
+    bookings = project_bookings(project)
+    sessions = sessions_around(project, services.today_paris())
+    if entry is not None and entry.booking is not None and entry.booking not in bookings:
+        bookings.append(entry.booking)
+    if entry is not None and entry.session is not None and entry.session not in sessions:
+        sessions.append(entry.session)
     form.booking_id.choices = [SelectChoice("", "Aucune")] + [
         SelectChoice(b.id, f"{datetime_fr(b.start_at)} – {b.title} ({b.status_label})")
-        for b in project_bookings(project)]
+        for b in bookings]
     form.session_id.choices = [SelectChoice("", "Aucune")] + [
         SelectChoice(s.id, f"{date_fr(s.start_at)} – {s.kind_label} : {s.title}")
-        for s in sessions_around(project, services.today_paris())]
+        for s in sessions]
 
 
 def submit_project_form(project: Project, form, key: str, action, success: str,

@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from labapp.forms_util import AppForm, FrenchForm
+from labapp.forms_util import FrenchForm
 from labapp.surveys.models import SCALE5, Question, Questionnaire
 
 try:  # WTForms >= 3.3 deprecates (value, label) tuples
@@ -16,14 +16,14 @@ except ImportError:  # pragma: no cover - older WTForms
         return (value, label)
 
 
-def survey_form_class(questionnaire: Questionnaire) -> type[FlaskForm]:
-    """A FlaskForm with one field per active question, named by the question's code.
+def survey_form_class(questionnaire: Questionnaire) -> type[FrenchForm]:
+    """A form with one field per active question, named by the question's code.
 
     The overall scale's radio inputs carry the integers 5..1 as values. Choices are
     validated by the service (French messages, nothing stored on error).
     """
 
-    class SurveyForm(AppForm):
+    class SurveyForm(FrenchForm):
         submit = SubmitField("Envoyer mon avis")
 
     for question in questionnaire.active_questions:
@@ -49,7 +49,7 @@ def raw_answers(form: FlaskForm, questionnaire: Questionnaire) -> dict[str, str 
 REQUIRED = "Ce champ est obligatoire."
 
 
-def question_form_class(question: Question) -> type[FlaskForm]:
+def question_form_class(question: Question) -> type[FrenchForm]:
     """Wording of a question, its hint and one field per option (`option_<id>`: option ids,
     and so results, stay when wordings change). The service re-checks every rule."""
 
@@ -86,3 +86,7 @@ class AddQuestionForm(FrenchForm):
                             description="Pour une question à choix : un choix par ligne, "
                                         "au moins deux.")
     submit = SubmitField("Ajouter la question")
+
+
+class QuestionActiveForm(FrenchForm):
+    """Withdraw a question from the form, or put it back (CSRF only; the route says which)."""

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from sqlalchemy import select
 
 from labapp.auth.services import require_team
-from labapp.errors import NotFound, ValidationFailed
+from labapp.errors import Conflict, NotFound, ValidationFailed
 from labapp.extensions import db
 from labapp.surveys.models import OVERALL, TARGET_KINDS, Option, Question, Questionnaire
 
@@ -138,5 +138,18 @@ def add_optional_question(user, questionnaire: Questionnaire, label: str, kind: 
                         options=[Option(code=f"o{i + 1}", label=lbl, position=i)
                                  for i, lbl in enumerate(labels)] if kind == "choice" else [])
     questionnaire.questions.append(question)
+    db.session.flush()
+    return question
+
+
+def set_question_active(user, question: Question, active: bool) -> Question:
+    """Team: withdraw a question from the form (`active=False`) or put it back. Answers
+    already received stay in the results. The overall-satisfaction question, which the
+    contract's indicator counts, is always asked (Conflict)."""
+    require_team(user)
+    if question.code == OVERALL and not active:
+        raise Conflict("La question de satisfaction générale est toujours posée : "
+                       "l'indicateur du contrat en dépend.")
+    question.active = bool(active)
     db.session.flush()
     return question

@@ -11,11 +11,13 @@ from labapp.forms_util import show_domain_error, submit_form
 from labapp.surveys import demo, jobs, questionnaires, services  # noqa: F401  (demo, jobs: seeder, tick jobs)
 from labapp.surveys.forms import (
     AddQuestionForm,
+    QuestionActiveForm,
     option_fields,
     question_form_class,
     raw_answers,
     survey_form_class,
 )
+from labapp.surveys.models import OVERALL
 from labapp.surveys.questionnaires import ensure_questionnaire
 
 bp = Blueprint("surveys", __name__)
@@ -221,7 +223,7 @@ def questionnaire(kind: str):
     questionnaire = ensure_questionnaire(_questionnaire_kind(kind))
     db.session.commit()  # created with its standard questions on first use
     return render_template("surveys/questionnaire.html", questionnaire=questionnaire, kind=kind,
-                           names=QUESTIONNAIRE_NAMES)
+                           names=QUESTIONNAIRE_NAMES, action=QuestionActiveForm(), overall=OVERALL)
 
 
 @bp.route("/equipe/avis/questionnaires/<kind>/questions/<int:question_id>",
@@ -245,6 +247,21 @@ def edit_question(kind: str, question_id: int):
             field.data = option.label
     return render_template("surveys/question_form.html", form=form, question=question, kind=kind,
                            options=options, names=QUESTIONNAIRE_NAMES), status
+
+
+@bp.post("/equipe/avis/questionnaires/<kind>/questions/<int:question_id>/<any(retirer, remettre):action>")
+@login_required
+def toggle_question(kind: str, question_id: int, action: str):
+    """Withdraw a question from the form or put it back; its past answers are kept."""
+    _require_team()
+    question = questionnaires.get_question(_questionnaire_kind(kind), question_id)
+    active = action == "remettre"
+    done = ("La question est de nouveau posée." if active else
+            "La question n'est plus posée. Les réponses déjà reçues restent dans les résultats.")
+    # A refusal is flashed on the questionnaire page (the form has no field to show it by).
+    submit_form(QuestionActiveForm(), lambda: questionnaires.set_question_active(
+        current_user, question, active), done)
+    return redirect(url_for("surveys.questionnaire", kind=kind))
 
 
 @bp.route("/equipe/avis/questionnaires/<kind>/nouvelle-question", methods=["GET", "POST"])

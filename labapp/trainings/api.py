@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from labapp.api import paging
 from labapp.api.blueprint import api_blueprint, api_user
 from labapp.api.openapi import json_response, operation, register_paths
 from labapp.api.payload import Payload, json_body
@@ -67,15 +68,18 @@ def _one(session: Session) -> dict:
 
 @bp.get("/sessions")
 def list_sessions():
-    """Sessions meeting [from, to), filtered by kind and status."""
+    """Sessions meeting [from, to), filtered by kind, status and site; `limit`/`offset`
+    page them (see labapp/api/paging.py)."""
     payload = Payload.query()
     start, end = payload.bound("from", end_of_day=False), payload.bound("to", end_of_day=True)
     kind = payload.choice("kind", KINDS, required=False)
     status = payload.choice("status", SESSION_STATUSES, required=False)
+    site_id = payload.integer("site_id", required=False, minimum=1)
+    window = paging.read_window(payload)
     payload.check()
-    sessions = services.list_sessions(start, end, kind, status)
-    counts = services.session_counts(s.id for s in sessions)
-    return [session_json(s, counts[s.id]) for s in sessions]
+    page = paging.fetch(services.sessions_query(start, end, kind, status, site_id), window)
+    counts = services.session_counts(s.id for s in page.items)
+    return page.respond([session_json(s, counts[s.id]) for s in page.items])
 
 
 def _session_fields(payload: Payload, partial: bool) -> dict:
@@ -282,11 +286,14 @@ _query = [
      "schema": {"type": "string", "enum": list(KINDS)}},
     {"name": "status", "in": "query", "required": False,
      "schema": {"type": "string", "enum": list(SESSION_STATUSES)}},
+    {"name": "site_id", "in": "query", "required": False, "schema": {"type": "integer"},
+     "description": "Site : les sessions qui ont lieu dans un de ses espaces"},
+    *paging.PARAMETERS,
 ]
 register_paths({
     "/sessions": {
         "get": operation("Sessions (formations, webinaires, rencontres, ateliers)", {
-            "200": json_response("Sessions", {"type": "array", "items": _ref})},
+            "200": paging.paged_response("Sessions", {"type": "array", "items": _ref})},
             parameters=_query, errors=("401", "422")),
         "post": operation("Créer une session (équipe)", {
             "201": json_response("Session créée", _ref)},

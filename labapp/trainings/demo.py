@@ -53,8 +53,36 @@ def _location(offering: Offering, rng: random.Random) -> dict:
         return {"location": "other", "address": rng.choice([
             "Préfecture de la Gironde, 2 esplanade Charles-de-Gaulle, Bordeaux",
             "SGAR Occitanie, 1 place Saint-Étienne, Toulouse"])}
-    # The lab's own room; booking wiring comes with the bookings domain.
-    return {"location": "other", "address": "Lab Minnov, place Beauvau, 75008 Paris"}
+    return {"location": "lab"}  # a space of the lab, chosen by `_create` (it books it)
+
+
+def _lab_spaces() -> list:
+    """The Beauvau lab's spaces, the plenary space first, then the whole lab."""
+    from labapp.bookings.models import Space
+    from labapp.bookings.site_services import default_site
+
+    spaces = db.session.scalars(select(Space).where(
+        Space.site_id == default_site().id, Space.active.is_(True))).all()
+    return sorted(spaces, key=lambda s: (s.whole, -s.capacity))[:1] + [s for s in spaces if s.whole]
+
+
+def _create(team, offering: Offering, where: dict, **values) -> Session:
+    """The session in the lab's plenary space (or the whole lab when it is larger), which
+    books it; on a public holiday, a closure or a taken slot, at the lab's address."""
+    from labapp.errors import Conflict, ValidationFailed
+
+    if where.get("location") == "lab":
+        for space in _lab_spaces():
+            if space.capacity < values["capacity"]:
+                continue
+            try:
+                with db.session.begin_nested():
+                    return services.create_session(team, offering.title, offering.kind,
+                                                   location="lab", space_id=space.id, **values)
+            except (Conflict, ValidationFailed):
+                continue
+        where = {"location": "other", "address": "Lab Minnov, place Beauvau, 75008 Paris"}
+    return services.create_session(team, offering.title, offering.kind, **where, **values)
 
 
 @demo_seeder("trainings", order=30)
@@ -90,11 +118,10 @@ def seed_trainings() -> None:
         capacity = offering.default_capacity
         if upcoming_full := (end_at > now and index % 5 == 0):
             capacity = min(capacity, len(PEOPLE) - 2)  # full, with a waiting list
-        session = services.create_session(
-            team, offering.title, offering.kind, start_at, end_at, capacity,
-            offering_id=offering.id, trainers="Équipe du Lab Minnov",
-            registration_deadline=start_at - timedelta(days=1) if start_at > now else None,
-            **_location(offering, rng))
+        session = _create(
+            team, offering, _location(offering, rng), start_at=start_at, end_at=end_at,
+            capacity=capacity, offering_id=offering.id, trainers="Équipe du Lab Minnov",
+            registration_deadline=start_at - timedelta(days=1) if start_at > now else None)
         past = end_at <= now
         most = min(capacity, len(PEOPLE) - 2)
         wanted = most + 2 if upcoming_full else rng.randint(max(2, most // 2), most)

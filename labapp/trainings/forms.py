@@ -17,13 +17,13 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from labapp.forms_util import AppForm, FrenchForm, IntegerField
+from labapp.forms_util import FrenchForm, IntegerField
 from labapp.trainings.models import AUDIENCE_LABELS, KIND_LABELS, LOCATION_LABELS, THEMES
 
 REQUIRED = "Ce champ est obligatoire."
 
 
-class PublicRegistrationForm(AppForm):
+class PublicRegistrationForm(FrenchForm):
     """Registration of a person without account (civil society)."""
 
     name = StringField("Nom et prénom", validators=[DataRequired(REQUIRED), Length(max=120)])
@@ -39,11 +39,11 @@ class PublicRegistrationForm(AppForm):
     submit = SubmitField("M'inscrire")
 
 
-class ActionForm(AppForm):
+class ActionForm(FrenchForm):
     """A button that changes something (CSRF only)."""
 
 
-class AddPersonForm(AppForm):
+class AddPersonForm(FrenchForm):
     """Team: add someone to a roster (also for past sessions)."""
 
     name = StringField("Nom et prénom", validators=[DataRequired(REQUIRED), Length(max=120)])

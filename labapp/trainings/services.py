@@ -51,6 +51,24 @@ def get_session(session_id: int) -> Session:
     return session
 
 
+def place_label(session: Session) -> str:
+    """Where it happens, for its page: the lab space and its site, the address, or
+    the kind of place ("En ligne")."""
+    if session.location == "other" and session.address:
+        return session.address
+    if session.location == "lab" and session.space_id is not None:
+        from sqlalchemy.orm import joinedload
+
+        from labapp.bookings.models import Space
+
+        space = db.session.scalar(select(Space).where(Space.id == session.space_id)
+                                  .options(joinedload(Space.site)))
+        if space is not None:
+            address = (space.site.address or "").strip()
+            return f"{space.name}, {space.site.name}" + (f" ({address})" if address else "")
+    return session.location_label
+
+
 def session_counts(session_ids) -> dict[int, dict[str, int]]:
     """{session_id: {"confirmed": n, "waitlisted": m}} in one grouped query."""
     ids = list(session_ids)
@@ -67,9 +85,19 @@ def session_counts(session_ids) -> dict[int, dict[str, int]]:
     return counts
 
 
-def list_sessions(start: datetime | None = None, end: datetime | None = None,
-                  kind: str | None = None, status: str | None = None) -> list[Session]:
-    """Sessions meeting [start, end) (either bound optional), by start time."""
+def at_site(site_id: int):
+    """WHERE clause: the session takes place in a space of that site (sessions online or
+    at another address belong to no site)."""
+    from labapp.bookings.models import Space
+
+    return Session.space_id.in_(select(Space.id).where(Space.site_id == site_id))
+
+
+def sessions_query(start: datetime | None = None, end: datetime | None = None,
+                   kind: str | None = None, status: str | None = None,
+                   site_id: int | None = None):
+    """Sessions meeting [start, end) (either bound optional), optionally of one kind, one
+    status and one site, by start time (a select, to page)."""
     query = select(Session).order_by(Session.start_at, Session.id)
     if start is not None:
         query = query.where(Session.end_at > start)
@@ -79,7 +107,25 @@ def list_sessions(start: datetime | None = None, end: datetime | None = None,
         query = query.where(Session.kind == kind)
     if status is not None:
         query = query.where(Session.status == status)
-    return list(db.session.scalars(query))
+    if site_id is not None:
+        query = query.where(at_site(site_id))
+    return query
+
+
+def list_sessions(start: datetime | None = None, end: datetime | None = None,
+                  kind: str | None = None, status: str | None = None,
+                  site_id: int | None = None) -> list[Session]:
+    """Every session of `sessions_query`."""
+    return list(db.session.scalars(sessions_query(start, end, kind, status, site_id)))
+
+
+def past_sessions_query(now: datetime, site_id: int | None = None):
+    """Sessions over by `now` (of one site when given), most recent first (a select)."""
+    query = (select(Session).where(Session.end_at <= now)
+             .order_by(Session.start_at.desc(), Session.id.desc()))
+    if site_id is not None:
+        query = query.where(at_site(site_id))
+    return query
 
 
 def open_conditions(now: datetime) -> tuple:

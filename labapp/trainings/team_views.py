@@ -19,7 +19,6 @@ from labapp.timeutil import InvalidLocalTime, combine_paris, paris_to_utc, to_pa
 from labapp.trainings import catalogue, services
 from labapp.trainings import registrations as regs
 from labapp.trainings.forms import ActionForm, AddPersonForm, SessionForm
-from labapp.trainings.models import Session
 from labapp.trainings.views import bp
 
 
@@ -28,19 +27,31 @@ def _team_only():
         abort(403)
 
 
+SESSIONS_PER_PAGE = 25
+
+
 @bp.get("/equipe/sessions")
 @login_required
 def sessions():
-    """Upcoming sessions, then past ones (most recent first, 25 per page), with counts."""
+    """Upcoming sessions (soonest first) then past ones (most recent first), 25 per page
+    each (`page_a_venir`, `page`), of one site (`site`) or all, with their counts."""
+    from labapp.bookings.site_services import list_sites
+
     _team_only()
+    sites = list_sites()
+    site_id = request.args.get("site", type=int)
+    site = next((s for s in sites if s.id == site_id), None)
+    if site_id is not None and site is None:
+        abort(404)
     now = utcnow()
-    upcoming = services.list_sessions(start=now)
-    past = paginate(select(Session).where(Session.end_at <= now)
-                    .order_by(Session.start_at.desc(), Session.id.desc()),
-                    request.args.get("page", 1, type=int))
-    counts = services.session_counts([s.id for s in upcoming] + [s.id for s in past.items])
-    return render_template("trainings/team_sessions.html", upcoming=upcoming, past=past.items,
-                           pagination=past, counts=counts)
+    upcoming = paginate(services.sessions_query(start=now, site_id=site_id),
+                        request.args.get("page_a_venir", 1, type=int), SESSIONS_PER_PAGE)
+    past = paginate(services.past_sessions_query(now, site_id),
+                    request.args.get("page", 1, type=int), SESSIONS_PER_PAGE)
+    counts = services.session_counts([s.id for s in upcoming.items + past.items])
+    return render_template("trainings/team_sessions.html", upcoming=upcoming.items,
+                           upcoming_pages=upcoming, past=past.items, pagination=past,
+                           counts=counts, sites=sites, site=site)
 
 
 def _space_choices(current_space_id: int | None) -> list[tuple[int, str]]:

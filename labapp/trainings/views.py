@@ -48,6 +48,7 @@ def _render_session(session, form=None, status=200):
     position = regs.waitlist_position(mine) if mine else None
     return render_template(
         "trainings/session.html", session=session, counts=counts, mine=mine, position=position,
+        place=services.place_label(session),
         closed=closed_reason(session, utcnow()), form=form or PublicRegistrationForm(),
         action=ActionForm()), status
 
