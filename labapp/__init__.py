@@ -24,10 +24,12 @@ def create_app(test_config: dict | None = None) -> Flask:
         instance_path=str(BASE_DIR / "instance"),
     )
     load_configuration(app, test_config)
+    bound_integer_urls(app)
     configure_logging(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
+    register_path_guard(app)
     register_template_helpers(app)
     register_security_headers(app)
     register_commands(app)
@@ -132,6 +134,38 @@ def register_errorhandlers(app: Flask) -> None:
     from labapp.main.errors import register
 
     register(app)
+
+
+def bound_integer_urls(app: Flask) -> None:
+    """`<int:...>` in every route reads a number past the largest SQL INTEGER as -1, which no
+    row has (the converter takes no sign): the view answers its usual 404 instead of a lookup
+    the database cannot run (SQLite: Python int too large; PostgreSQL: integer out of range).
+    A converter `max` would not do: werkzeug then answers 405 when another method's rule has
+    the same path."""
+    from werkzeug.routing import IntegerConverter
+
+    from labapp.input_checks import INTEGER_LIMIT
+
+    class BoundedIntegerConverter(IntegerConverter):
+        def to_python(self, value: str) -> int:
+            number = super().to_python(value)
+            return number if number <= INTEGER_LIMIT else -1
+
+    app.url_map.converters["int"] = BoundedIntegerConverter
+
+
+def register_path_guard(app: Flask) -> None:
+    from flask import abort, request
+
+    from labapp.input_checks import text_problem
+
+    @app.before_request
+    def refuse_control_characters_in_path():
+        """No page or resource has a control character in its path (a string path parameter
+        such as a series id or a room code would reach the database, and PostgreSQL cannot
+        compare text with NUL): 404."""
+        if text_problem(request.path):
+            abort(404)
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date, datetime
 
 from flask import flash
 from flask_wtf import FlaskForm
@@ -10,8 +11,8 @@ from wtforms import IntegerField as WTFormsIntegerField
 
 from labapp.errors import DomainError
 from labapp.extensions import db
-
-INTEGER_LIMIT = 2**31 - 1  # the largest value of an SQL INTEGER column
+from labapp.input_checks import INTEGER_LIMIT, TOO_BIG, text_problem
+from labapp.timeutil import DATE_RANGE_MESSAGE, supported_date
 
 
 class IntegerField(WTFormsIntegerField):
@@ -28,7 +29,7 @@ class IntegerField(WTFormsIntegerField):
             raise ValueError("Un nombre entier est attendu.") from None
         if not -INTEGER_LIMIT <= value <= INTEGER_LIMIT:
             self.data = None
-            raise ValueError("Ce nombre est trop grand.")
+            raise ValueError(TOO_BIG)
         self.data = value
 
 
@@ -73,8 +74,12 @@ def submit_form(form: FlaskForm, action: Callable[[], object], success: str) -> 
 
 
 class FrenchForm(FlaskForm):
-    """A FlaskForm whose built-in WTForms messages (lengths, numbers, choices) are in French,
-    from the translations WTForms ships (Flask-WTF's own i18n needs Flask-Babel)."""
+    """The base of the app's forms. Its built-in WTForms messages (lengths, numbers, choices)
+    are in French, from the translations WTForms ships (Flask-WTF's own i18n needs
+    Flask-Babel); and it refuses, with a French message next to the field, what no field
+    accepts: text with control characters (NUL, which PostgreSQL cannot store, ESC...; tabs
+    and line breaks are fine) and dates outside years 1900-2999 (at the limits of the
+    calendar, moving them between Paris and UTC or by a day overflows)."""
 
     class Meta:
         locales = ("fr_FR", "fr")
@@ -83,3 +88,17 @@ class FrenchForm(FlaskForm):
             from wtforms.meta import DefaultMeta
 
             return DefaultMeta.get_translations(self, form)
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        for field in self:
+            problems = {text_problem(raw) for raw in field.raw_data or () if isinstance(raw, str)}
+            problems.discard(None)
+            value = field.data
+            if isinstance(value, date) and not supported_date(
+                    value.date() if isinstance(value, datetime) else value):
+                problems.add(DATE_RANGE_MESSAGE)
+            if problems:
+                field.errors = [*field.errors, *sorted(problems)]
+                valid = False
+        return valid

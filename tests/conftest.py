@@ -19,7 +19,7 @@ ENGINES = [
 PASSWORD = "correct horse battery"
 
 pytest_plugins = ["tests.fixtures_bookings", "tests.fixtures_projects", "tests.fixtures_trainings",
-                  "tests.fixtures_calendar", "tests.fixtures_indicators"]
+                  "tests.fixtures_calendar", "tests.fixtures_indicators", "tests.fixtures_fuzz"]
 
 
 @pytest.fixture(scope="session")

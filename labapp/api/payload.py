@@ -6,12 +6,14 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Any
 
 from flask import request
 
 from labapp.errors import DomainError, ValidationFailed
+from labapp.input_checks import TOO_BIG, text_problem, within_integer_limit
 from labapp.timeutil import (
     DATE_RANGE_MESSAGE,
     InvalidLocalTime,
@@ -21,6 +23,7 @@ from labapp.timeutil import (
 )
 
 MISSING = object()
+ASCII_INTEGER = re.compile(r"-?[0-9]{1,18}")  # str.isdigit() also takes "²", which int() refuses
 
 
 class MalformedBody(DomainError):
@@ -89,11 +92,9 @@ class Payload:
         if len(value) > max_length:
             self.error(name, f"{max_length} caractères au plus.")
             return default
-        if any(ord(c) < 32 and c not in "\n\r\t" for c in value):
-            self.error(name, "Caractères de contrôle non autorisés.")
-            return default
-        if not value.isascii() and any("\ud800" <= c <= "\udfff" for c in value):
-            self.error(name, "Texte mal encodé (caractère Unicode isolé).")
+        problem = text_problem(value)
+        if problem:
+            self.error(name, problem)
             return default
         return value
 
@@ -102,8 +103,8 @@ class Payload:
         value = self._raw(name, required)
         if value is MISSING:
             return default
-        if self.from_query and isinstance(value, str) and value.lstrip("-").isdigit():
-            value = int(value) if len(value) < 19 else value
+        if self.from_query and isinstance(value, str) and ASCII_INTEGER.fullmatch(value):
+            value = int(value)
         if isinstance(value, bool) or not isinstance(value, int):
             self.error(name, "Un nombre entier est attendu.")
             return default
@@ -112,6 +113,9 @@ class Payload:
             return default
         if maximum is not None and value > maximum:
             self.error(name, f"La valeur doit être au plus {maximum}.")
+            return default
+        if not within_integer_limit(value):
+            self.error(name, TOO_BIG)
             return default
         return value
 
@@ -184,7 +188,7 @@ class Payload:
         if value is MISSING:
             return None
         if not isinstance(value, list) or not all(
-            isinstance(v, int) and not isinstance(v, bool) for v in value
+            isinstance(v, int) and not isinstance(v, bool) and within_integer_limit(v) for v in value
         ):
             self.error(name, "Une liste d'identifiants entiers est attendue.")
             return None

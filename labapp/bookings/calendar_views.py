@@ -12,16 +12,19 @@ from labapp.bookings.blueprint import bp
 from labapp.bookings.forms import FreeSlotForm
 from labapp.errors import DomainError, NotFound
 from labapp.forms_util import show_domain_error
-from labapp.timeutil import combine_paris, paris_day_bounds, to_paris
+from labapp.timeutil import combine_paris, paris_day_bounds, supported_date, to_paris
 
 VIEWS = ("jour", "semaine", "mois")
 
 
 def _day_arg() -> date:
+    """`?date=`, or today when absent, malformed or outside years 1900-2999 (a week or month
+    around year 1 or 9999 overflows)."""
     try:
-        return date.fromisoformat(request.args.get("date", ""))
+        day = date.fromisoformat(request.args.get("date", ""))
     except ValueError:
-        return to_paris(datetime.now().astimezone()).date()
+        day = None
+    return day if day is not None and supported_date(day) else to_paris(datetime.now().astimezone()).date()
 
 
 def _hours(site) -> list[int]:

@@ -247,6 +247,10 @@ def save_space(actor: User, space_id: int | None, *, name: str, capacity: int, e
         raise ValidationFailed.on("capacity", "La capacité doit être comprise entre 1 et 1000.")
     if space_id is None:
         site = get_site(site_id) if site_id else default_site()
+        # Checked before the new row joins the session: the query would flush it, nameless.
+        if whole and db.session.scalar(
+                select(Space.id).where(Space.site_id == site.id, Space.whole.is_(True))):
+            raise ValidationFailed.on("whole", "Ce site a déjà une entrée « lab entier ».")
         space = Space(site_id=site.id)
         db.session.add(space)
     else:
@@ -255,9 +259,6 @@ def save_space(actor: User, space_id: int | None, *, name: str, capacity: int, e
             raise NotFound("Espace introuvable.")
         if space.whole != whole:
             raise Conflict("On ne peut pas changer un espace en « lab entier » ni l'inverse.")
-    if whole and space_id is None and db.session.scalar(
-            select(Space.id).where(Space.site_id == space.site_id, Space.whole.is_(True))):
-        raise ValidationFailed.on("whole", "Ce site a déjà une entrée « lab entier ».")
     space.name, space.capacity, space.whole, space.active = name[:120], capacity, whole, active
     space.equipment, space.description = (equipment or "").strip(), (description or "").strip()
     db.session.flush()

@@ -22,7 +22,7 @@ from labapp.errors import DomainError, ValidationFailed
 from labapp.extensions import db
 from labapp.forms_util import show_domain_error
 from labapp.pagination import paginate
-from labapp.timeutil import InvalidLocalTime, combine_paris
+from labapp.timeutil import InvalidLocalTime, combine_paris, supported_date
 
 
 @bp.before_request
@@ -166,9 +166,10 @@ def _sent_message(created: list[Booking]) -> str:
 
 def _arg_date(name: str) -> date | None:
     try:
-        return date.fromisoformat(request.args.get(name, ""))
+        day = date.fromisoformat(request.args.get(name, ""))
     except ValueError:
         return None
+    return day if supported_date(day) else None
 
 
 @bp.get("/mes-reservations")

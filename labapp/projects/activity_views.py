@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from labapp.errors import DomainError
 from labapp.extensions import db
 from labapp.forms_util import submit_form
+from labapp.input_checks import digits_value
 from labapp.projects import contacts, journal, links, services
 from labapp.projects.forms import (
     ContactForm,
@@ -123,7 +124,7 @@ def remove_contact(project_id: int):
     project = services.get_project(current_user, project_id)
     form = RemoveContactForm()
     raw_id = request.form.get("contact_id", "")
-    contact_id = int(raw_id) if raw_id.isdigit() and len(raw_id) < 10 else 0
+    contact_id = digits_value(raw_id) or 0
     if not form.validate_on_submit():
         flash("Le formulaire a expiré : rechargez la page et recommencez.", "error")
         return render_project(project, 400)

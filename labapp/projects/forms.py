@@ -19,6 +19,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from labapp.forms_util import FrenchForm
+from labapp.input_checks import digits_value
 from labapp.projects.models import (
     JOURNAL_KINDS,
     METHODS,
@@ -48,7 +49,8 @@ def optional_int(value):
         return None
     if isinstance(value, int):
         return value
-    return int(value) if str(value).isdigit() and len(str(value)) < 10 else 0
+    number = digits_value(str(value))
+    return 0 if number is None else number
 
 
 class ProjectNumberField(IntegerField):

@@ -297,9 +297,10 @@ def update_record(user: User, project: Project, *, methods: list[str] | None = N
         else:
             project.rollout_scope = None
     if days_saved is not None:
-        if days_saved < 0 or days_saved > Decimal("9999999"):
+        days_saved = Decimal(days_saved)
+        if not days_saved.is_finite() or days_saved < 0 or days_saved > Decimal("9999999"):
             raise ValidationFailed.on("days_saved", "Un nombre de jours positif est attendu.")
-        project.days_saved = days_saved
+        project.days_saved = days_saved.quantize(Decimal("0.1"))  # the column's precision
     if keywords is not None:
         if len(keywords) > TEXT_LIMITS["keywords"]:
             raise ValidationFailed.on("keywords", "300 caractères au plus.")

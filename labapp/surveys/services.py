@@ -19,6 +19,7 @@ from sqlalchemy import func, or_, select, update
 from labapp.db_types import utcnow
 from labapp.errors import Conflict, NotFound, ValidationFailed
 from labapp.extensions import db
+from labapp.input_checks import digits_value
 from labapp.mail.services import queue_mail
 from labapp.secrets_util import hash_secret, new_secret
 from labapp.surveys.models import (
@@ -174,7 +175,7 @@ def clean_answers(questionnaire: Questionnaire, raw: Mapping[str, object]) -> li
                 errors[question.code] = ["Veuillez répondre à cette question."]
             continue
         if question.kind == "scale5":
-            number = int(value) if isinstance(value, int | str) and str(value).isdigit() else None
+            number = digits_value(str(value)) if isinstance(value, int | str) else None
             if number not in SCALE5_LABELS:
                 errors[question.code] = ["Choisissez une réponse de l'échelle proposée (1 à 5)."]
                 continue

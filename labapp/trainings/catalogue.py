@@ -16,6 +16,7 @@ from labapp.auth.services import require_team
 from labapp.db_types import utcnow
 from labapp.errors import NotFound, ValidationFailed
 from labapp.extensions import db
+from labapp.input_checks import text_problem
 from labapp.trainings.models import AUDIENCES, KINDS, Offering, Session
 from labapp.trainings.services import MAX_CAPACITY, _clean_text, open_conditions, session_counts
 
@@ -41,6 +42,10 @@ def clean_themes(themes, errors: dict) -> list[str]:
     for theme in (" ".join(t.split()) for t in themes):
         if not theme or theme.lower() in (c.lower() for c in cleaned):
             continue
+        problem = text_problem(theme)
+        if problem:  # a lone surrogate stored here would break every page showing the theme
+            errors.setdefault("themes", []).append(problem)
+            return []
         if len(theme) > MAX_THEME_LENGTH:
             errors.setdefault("themes", []).append(
                 f"Un thème fait {MAX_THEME_LENGTH} caractères au plus.")

@@ -13,6 +13,7 @@ from labapp.db_types import utcnow
 from labapp.errors import DomainError, ValidationFailed
 from labapp.extensions import db
 from labapp.forms_util import show_domain_error, submit_form
+from labapp.input_checks import digits_value
 from labapp.pagination import paginate
 from labapp.timeutil import InvalidLocalTime, combine_paris, paris_to_utc, to_paris
 from labapp.trainings import catalogue, services
@@ -226,7 +227,7 @@ def attendance(session_id: int):
     _team_only()
     if not ActionForm().validate_on_submit():
         abort(400)
-    ids = [int(v) for v in request.form.getlist("present") if v.isdigit() and len(v) < 12]
+    ids = [n for n in map(digits_value, request.form.getlist("present")) if n is not None]
     try:
         regs.mark_attendance(current_user, session_id, ids)
     except DomainError as error:
