@@ -351,3 +351,14 @@ def test_not_configured_means_no_button_and_404(app, client, create_user, login)
         assert client.get(route).status_code == 404, route
     login(create_user("agent"))
     assert client.post("/compte/proconnect/deconnexion").status_code == 404
+
+
+def test_new_accounts_follow_the_sign_up_domains_by_default(app):
+    """Without PROCONNECT_ALLOWED_DOMAINS, ProConnect creates accounts for the addresses
+    the sign-up form accepts (interieur.gouv.fr by default in production), no others."""
+    app.config.update(PROCONNECT_ALLOWED_DOMAINS="", ALLOWED_EMAIL_DOMAINS="interieur.gouv.fr")
+    with pytest.raises(Forbidden):
+        user_for_identity("sub-f", "f@finances.gouv.fr")
+    assert user_for_identity("sub-g", "g@interieur.gouv.fr").proconnect_sub == "sub-g"
+    app.config.update(PROCONNECT_ALLOWED_DOMAINS="finances.gouv.fr")  # its own list wins
+    assert user_for_identity("sub-f", "f@finances.gouv.fr").role == "agent"

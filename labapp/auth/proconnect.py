@@ -2,7 +2,8 @@
 
 An identity is matched on its `sub` first, then on the e-mail of an existing
 active account (which then records the `sub`); otherwise an `agent` account is
-created, restricted to PROCONNECT_ALLOWED_DOMAINS when set. A deactivated
+created, restricted to PROCONNECT_ALLOWED_DOMAINS (by default, the sign-up's
+ALLOWED_EMAIL_DOMAINS) when set. A deactivated
 account is refused. Services only flush; the caller commits.
 """
 
@@ -12,7 +13,13 @@ from flask import current_app
 from sqlalchemy import select
 
 from labapp.auth.models import User
-from labapp.auth.services import clean_email, create_user, find_user_by_email
+from labapp.auth.services import (
+    allowed_signup_domains,
+    clean_email,
+    create_user,
+    domain_list,
+    find_user_by_email,
+)
 from labapp.errors import Conflict, Forbidden, ValidationFailed
 from labapp.extensions import db
 
@@ -21,8 +28,10 @@ DEACTIVATED = ("Votre compte Lab Minnov est désactivé : la connexion avec ProC
 
 
 def allowed_domains() -> list[str]:
-    raw = current_app.config.get("PROCONNECT_ALLOWED_DOMAINS") or ""
-    return [d.strip().lower().lstrip("@") for d in raw.split(",") if d.strip()]
+    """PROCONNECT_ALLOWED_DOMAINS, or else the sign-up's ALLOWED_EMAIL_DOMAINS (both ways
+    of creating an account accept the same addresses unless told otherwise)."""
+    return (domain_list(current_app.config.get("PROCONNECT_ALLOWED_DOMAINS"))
+            or allowed_signup_domains())
 
 
 def find_user_by_sub(sub: str) -> User | None:

@@ -66,9 +66,13 @@ def create_user(email: str, role: str = "agent", name: str | None = None,
     return user
 
 
+def domain_list(raw: str | None) -> list[str]:
+    """`"a.fr, @b.fr"` -> `["a.fr", "b.fr"]` (settings listing e-mail domains)."""
+    return [d.strip().lower().lstrip("@") for d in (raw or "").split(",") if d.strip()]
+
+
 def allowed_signup_domains() -> list[str]:
-    raw = current_app.config.get("ALLOWED_EMAIL_DOMAINS") or ""
-    return [d.strip().lower().lstrip("@") for d in raw.split(",") if d.strip()]
+    return domain_list(current_app.config.get("ALLOWED_EMAIL_DOMAINS"))
 
 
 def sign_up(email: str, name: str, password: str) -> User:
