@@ -59,6 +59,7 @@ def test_the_download_holds_everything_but_no_secret(client, login, person, api)
     data = json.loads(response.get_data(as_text=True))
     assert set(data) == KEYS
     assert data["account"]["email"] == person.email and data["account"]["name"] == "Alix Dupont"
+    assert data["account"]["proconnect_sub"] is None  # not linked to a ProConnect identity
     assert [b["title"] for b in data["bookings"]] == ["Atelier Alix"]
     assert data["bookings"][0]["history"][0]["action"] == "requested"
     assert [r["session_title"] for r in data["registrations"]] == ["Session d'Alix"]

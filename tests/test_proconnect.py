@@ -104,6 +104,9 @@ def test_round_trip_creates_an_agent_account_and_logs_in(client, provider):
     with client.session_transaction() as session:
         assert session["proconnect_id_token"].count(".") == 2
         assert "proconnect_state" not in session and "proconnect_nonce" not in session
+    # "Mes données" tells the person which ProConnect identity the account is linked to.
+    mine = client.get("/compte/mes-donnees.json").get_json()
+    assert mine["account"]["proconnect_sub"] == "sub-camille-0001"
 
 
 def test_next_is_kept_and_an_existing_account_is_matched_by_email(client, provider, create_user):

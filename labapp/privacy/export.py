@@ -42,7 +42,8 @@ def _day(value) -> str | None:
 
 def _account(user: User) -> dict:
     return {"id": user.id, "email": user.email, "name": user.name, "role": user.role,
-            "active": user.active, "created_at": _iso(user.created_at)}
+            "active": user.active, "created_at": _iso(user.created_at),
+            "proconnect_sub": user.proconnect_sub}  # the ProConnect identity it is linked to
 
 
 def _bookings(user: User) -> list[dict]:
