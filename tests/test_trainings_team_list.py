@@ -110,6 +110,11 @@ def test_filter_by_site(team_client, sites):
     all_sites = page(team_client, "?site=")  # the "all sites" choice
     assert "Beauvau 000" in all_sites and "Lyon 000" in all_sites and "En ligne 000" in all_sites
     assert team_client.get("/equipe/sessions?site=999999").status_code == 404
+    # Where each session is: the space, named with its site while all sites are listed.
+    assert "<td>Salle de Lyon (Lab territorial de Lyon)</td>" in everything
+    assert "<td>Espace plénier (Lab Beauvau)</td>" in everything
+    assert "<td>En ligne</td>" in everything
+    assert "<td>Salle de Lyon</td>" in lyon
 
 
 def test_filter_keeps_the_site_in_the_page_links(team_client, sites):

@@ -69,6 +69,27 @@ def place_label(session: Session) -> str:
     return session.location_label
 
 
+def place_labels(sessions, site_names: dict[int, str]) -> dict[int, str]:
+    """{session id: where} for a list, in one query: a lab session's space (followed by
+    its site's name when `site_names` is given), else the address or the kind of place."""
+    from labapp.bookings.models import Space
+
+    ids = {s.space_id for s in sessions if s.location == "lab" and s.space_id is not None}
+    spaces = {space.id: space for space in db.session.scalars(
+        select(Space).where(Space.id.in_(ids)))}
+    labels = {}
+    for session in sessions:
+        space = spaces.get(session.space_id) if session.location == "lab" else None
+        if space is not None:
+            site = site_names.get(space.site_id)
+            labels[session.id] = f"{space.name} ({site})" if site else space.name
+        elif session.location == "other" and session.address:
+            labels[session.id] = session.address
+        else:
+            labels[session.id] = session.location_label
+    return labels
+
+
 def session_counts(session_ids) -> dict[int, dict[str, int]]:
     """{session_id: {"confirmed": n, "waitlisted": m}} in one grouped query."""
     ids = list(session_ids)

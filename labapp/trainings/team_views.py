@@ -7,7 +7,6 @@ import io
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from labapp.db_types import utcnow
 from labapp.errors import DomainError, ValidationFailed
@@ -48,23 +47,24 @@ def sessions():
                         request.args.get("page_a_venir", 1, type=int), SESSIONS_PER_PAGE)
     past = paginate(services.past_sessions_query(now, site_id),
                     request.args.get("page", 1, type=int), SESSIONS_PER_PAGE)
-    counts = services.session_counts([s.id for s in upcoming.items + past.items])
+    shown = upcoming.items + past.items
+    counts = services.session_counts([s.id for s in shown])
+    site_names = {s.id: s.name for s in sites} if len(sites) > 1 and site is None else {}
+    places = services.place_labels(shown, site_names)
     return render_template("trainings/team_sessions.html", upcoming=upcoming.items,
                            upcoming_pages=upcoming, past=past.items, pagination=past,
-                           counts=counts, sites=sites, site=site)
+                           counts=counts, places=places, sites=sites, site=site)
 
 
 def _space_choices(current_space_id: int | None) -> list[tuple[int, str]]:
     """The lab's bookable spaces (the whole lab first, then its zones), named with their
     site when there are several; a session's current space stays listed even if archived."""
-    from labapp.bookings.models import Site
     from labapp.bookings.site_services import list_spaces
 
-    spaces = list_spaces(include_inactive=True)
-    sites = {site.id: site.name for site in db.session.scalars(select(Site))}
+    spaces = list_spaces(include_inactive=True)  # with their site
     several = len({s.site_id for s in spaces}) > 1
     return [(0, "— Choisissez l'espace —")] + [
-        (s.id, (f"{sites[s.site_id]} — " if several else "") + f"{s.name} ({s.capacity} places)")
+        (s.id, (f"{s.site.name} — " if several else "") + f"{s.name} ({s.capacity} places)")
         for s in spaces if s.active or s.id == current_space_id]
 
 
