@@ -245,11 +245,13 @@ def test_tokens_never_reach_the_logs(app, create_user, client):
         logger = logging.getLogger(name)
         logger.addHandler(handler)
         # alembic's fileConfig in the migrated template disables existing loggers
-        old = (logger.level, logger.disabled)
-        logger.level, logger.disabled = logging.INFO, False
+        old_level, old_disabled = logger.level, logger.disabled
+        logger.disabled = False
+        logger.setLevel(logging.INFO)  # setLevel, not .level: it clears isEnabledFor's cache
         try:
             logger.info("request GET /calendrier/%s.ics", secret)
         finally:
             logger.removeHandler(handler)
-            logger.level, logger.disabled = old
+            logger.setLevel(old_level)
+            logger.disabled = old_disabled
     assert secret not in stream.getvalue() and stream.getvalue().count("[masqué]") == 2
