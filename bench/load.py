@@ -20,14 +20,13 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.run import flask, prepare_database  # noqa: E402
-from tests.live import free_port, http  # noqa: E402
+from bench.run import flask, prepare_database, server_env, wait_until_up  # noqa: E402
+from tests.live import free_port  # noqa: E402
 
 
 def create_people(env: dict, agents: int, team: int) -> dict:
@@ -77,10 +76,8 @@ def main() -> None:
     url = prepare_database(args.engine, args.database_url, workdir)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "DATABASE_URL": url, "MAIL_BACKEND": "file",
-           "MAIL_FILE_DIR": str(workdir / "mail"), "BASE_URL": base, "SECRET_KEY": "load",
-           "RATELIMIT_ENABLED": "0", "GUNICORN_BIND": f"127.0.0.1:{port}",
-           "GUNICORN_ACCESSLOG": str(workdir / "access.log"), "LOG_LEVEL": "WARNING"}
+    env = server_env(url, workdir, port, GUNICORN_BIND=f"127.0.0.1:{port}",
+                     GUNICORN_ACCESSLOG=str(workdir / "access.log"), LOG_LEVEL="WARNING")
     flask(env, "db", "upgrade")
     flask(env, "seed-demo")
     if args.scale:
@@ -93,12 +90,7 @@ def main() -> None:
                               cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                               stderr=open(workdir / "server.log", "w"))
     try:
-        for _ in range(100):
-            try:
-                if http("GET", base + "/healthz", timeout=2).status == 200:
-                    break
-            except OSError:
-                time.sleep(0.2)
+        wait_until_up(base)
         done = subprocess.run(
             [sys.executable, "-m", "locust", "-f", str(ROOT / "bench" / "locustfile.py"),
              "--headless", "-u", str(args.users), "-r", "10", "-t", args.duration,

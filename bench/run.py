@@ -67,6 +67,24 @@ def prepare_database(engine: str, database_url: str | None, workdir: Path) -> st
     return url
 
 
+def server_env(url: str, workdir: Path, port: int, **extra: str) -> dict:
+    """The environment of a measured server (and of its `flask` commands) on `url`."""
+    return {**os.environ, "DATABASE_URL": url, "MAIL_BACKEND": "file",
+            "MAIL_FILE_DIR": str(workdir / "mail"), "BASE_URL": f"http://127.0.0.1:{port}",
+            "RATELIMIT_ENABLED": "0", "SECRET_KEY": "bench", **extra}
+
+
+def wait_until_up(base: str) -> None:
+    """Until the server at `base` answers /healthz (20 s at most)."""
+    for _ in range(100):
+        try:
+            if http("GET", base + "/healthz", timeout=2).status == 200:
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"the server at {base} did not start")
+
+
 def timing(headers) -> tuple[float, int]:
     value = headers.get("Server-Timing", "")
     app = float(re.search(r"app;dur=([\d.]+)", value).group(1))
@@ -125,9 +143,7 @@ def main() -> None:
     url = prepare_database(args.engine, args.database_url, workdir)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "DATABASE_URL": url, "MAIL_BACKEND": "file",
-           "MAIL_FILE_DIR": str(workdir / "mail"), "BASE_URL": base, "SERVER_TIMING": "1",
-           "RATELIMIT_ENABLED": "0", "SECRET_KEY": "bench"}
+    env = server_env(url, workdir, port, SERVER_TIMING="1")
     started = time.monotonic()
     flask(env, "db", "upgrade")
     flask(env, "seed-demo", "--scale", str(args.scale))
@@ -152,12 +168,7 @@ def main() -> None:
          f"127.0.0.1:{port}", "wsgi:app"], cwd=ROOT, env=env,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        for _ in range(100):
-            try:
-                if http("GET", base + "/healthz", timeout=2).status == 200:
-                    break
-            except OSError:
-                time.sleep(0.2)
+        wait_until_up(base)
         openers = {"team": login(base, "bench-team@interieur.gouv.fr"),
                    "agent": login(base, "bench-agent@interieur.gouv.fr"),
                    None: urllib.request.build_opener()}
