@@ -470,6 +470,13 @@ def _paris(day: date, hhmm: str) -> str:
     return f"{day.isoformat()}T{hhmm}"
 
 
+def _series(w) -> dict:
+    """A weekly series of the plenary space over three weeks (preview and creation)."""
+    return {"space_id": w.lab.plenary.id, "start": _paris(w.day, "16:00"),
+            "end": _paris(w.day, "17:00"), "until": (w.day + timedelta(days=21)).isoformat(),
+            "frequency": "weekly", "interval": 1, "weekdays": [w.day.weekday()], "attendees": 4}
+
+
 @dataclass
 class ApiCase:
     url: Callable[[SimpleNamespace], str]
@@ -578,33 +585,11 @@ API_CASES: dict[tuple[str, str], ApiCase] = {
         lambda w: f"/bookings/{w.pending.id}/cancel", lambda w: {"reason": "Plus besoin"}, role="agent"
     ),
     ("post", "/booking-series/preview"): ApiCase(
-        lambda w: "/booking-series/preview",
-        lambda w: {
-            "space_id": w.lab.plenary.id,
-            "start": _paris(w.day, "16:00"),
-            "end": _paris(w.day, "17:00"),
-            "until": (w.day + timedelta(days=21)).isoformat(),
-            "frequency": "weekly",
-            "interval": 1,
-            "weekdays": [w.day.weekday()],
-            "attendees": 4,
-        },
-        role="agent",
+        lambda w: "/booking-series/preview", lambda w: _series(w), role="agent"
     ),
     ("post", "/booking-series"): ApiCase(
         lambda w: "/booking-series",
-        lambda w: {
-            "space_id": w.lab.plenary.id,
-            "start": _paris(w.day, "16:00"),
-            "end": _paris(w.day, "17:00"),
-            "until": (w.day + timedelta(days=21)).isoformat(),
-            "frequency": "weekly",
-            "interval": 1,
-            "weekdays": [w.day.weekday()],
-            "attendees": 4,
-            "title": "Rituel",
-            "skip_unavailable": True,
-        },
+        lambda w: {**_series(w), "title": "Rituel", "skip_unavailable": True},
         role="agent",
     ),
     ("post", "/booking-series/{series_id}/cancel"): ApiCase(
