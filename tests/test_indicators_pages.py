@@ -271,8 +271,14 @@ def test_freeze_shows_frozen_values_and_differences_and_blocks_changes(
     activity.booking(attendees=4, start=datetime(2023, 6, 1, 8, tzinfo=UTC))  # late record
     db.session.commit()
     text = text_of(client.get("/indicateurs/?year=2023"))
-    assert "Valeur arrêtée" in text and "Nombre de participants aux activités du lab 14 :" in text
-    assert "10 +4" in text
+    # The table reports the frozen figure; the live one is beside it, and the banner says so.
+    assert "Valeur 2023 arrêtée" in text and "Nombre de participants aux activités du lab 10 :" in text
+    assert "14 (cumul 14) +4" in text
+    assert ("Nombre de participants aux activités du lab : arrêté 10, actuel 14 "
+            "(cumul arrêté 10, actuel 14)") in text
+    assert "ne peuvent plus être modifiées" not in text
+    report = text_of(client.get("/indicateurs/rapport?year=2023"))
+    assert "Valeur actuelle des registres" in report and "14 (cumul 14) +4" in report
     response = client.post("/indicateurs/depenses?year=2023", data={
         "spent_on": "2023-03-14", "nature": "amoa", "ae": "10"})
     assert response.status_code == 409 and "est arrêtée" in text_of(response)

@@ -38,14 +38,16 @@ def _ints(row) -> list[int]:
 def measures_by_period(periods: list[Period]) -> dict[str, list]:
     """`_measures_by_period`, from the computed-figures cache when the data is unchanged."""
     key = "periods:" + ",".join(f"{p.start.isoformat()}/{p.end.isoformat()}" for p in periods)
-    return cached("indicators", key, lambda: _measures_by_period(periods))
+    return cached("indicators", key, lambda: _measures_by_period(periods),
+                  valid=lambda entry: "valid_until" in entry and c.still_true(entry["valid_until"]))
 
 
 def _measures_by_period(periods: list[Period]) -> dict[str, list]:
     """The four contract measures for each period (4 or 5 queries whatever the data).
 
     Returns lists aligned with `periods`: projects, formations, participants
-    (present + booking attendees), satisfied / answered and the rate.
+    (present + attendees of ended bookings), satisfied / answered and the rate, and
+    `valid_until` (ISO or None): when an approved booking next ends.
     """
     projects = _ints(db.session.execute(
         select(*[_count(c.project_supported(p)) for p in periods])).one())
@@ -56,9 +58,12 @@ def _measures_by_period(periods: list[Period]) -> dict[str, list]:
         select(*[_count(c.in_range(Session.start_at, p.start, p.end)) for p in periods])
         .select_from(Registration).join(Session, Registration.session_id == Session.id)
         .where(c.present_registration())).one())
-    attendees = _ints(db.session.execute(
-        select(*[_total(c.in_range(Booking.start_at, p.start, p.end), Booking.attendees)
-                 for p in periods]).where(c.counted_booking())).one())
+    now = c.computation_time()
+    ended = c.booking_ended(now)
+    *attendees, next_end = db.session.execute(
+        select(*[_total(ended & c.in_range(Booking.start_at, p.start, p.end), Booking.attendees)
+                 for p in periods], c.next_booking_end(now)).where(c.approved_booking())).one()
+    attendees = _ints(attendees)
     answers = _ints(db.session.execute(c.overall_answers().with_only_columns(
         *[col for p in periods for col in (_count(c.response_in(p) & c.satisfied()),
                                            _count(c.response_in(p)))])).one())
@@ -72,6 +77,8 @@ def _measures_by_period(periods: list[Period]) -> dict[str, list]:
         "satisfied": satisfied,
         "answered": answered,
         "taux_satisfaction": [s / a if a else None for s, a in zip(satisfied, answered, strict=True)],
+        # Participants count bookings once ended: this result is true until the next end.
+        "valid_until": c.valid_until(next_end),
     }
 
 

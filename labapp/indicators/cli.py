@@ -33,9 +33,13 @@ def indicators_command(year: int, as_json: bool):
         click.echo(json.dumps(document, ensure_ascii=False))
         return
     click.echo(f"Indicateurs du contrat — année {year}")
+    if document["frozen"]:
+        click.echo(f"Année arrêtée le {document['frozen']['on']} : chiffres arrêtés.")
     for item in document["indicators"]:
         click.echo(
             f"- {item['label']} : {_show(item, 'value')} "
             f"(cumul : {_show(item, 'cumulative')} ; cible : {_show(item, 'target')}"
             + (f" ; {item['status']}" if item.get("status") else "") + ")"
+            + (f" — changé depuis l'arrêté, actuel : {_show(item, 'live_value')} "
+               f"(cumul : {_show(item, 'live_cumulative')})" if "live_value" in item else "")
         )

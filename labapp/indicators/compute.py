@@ -9,6 +9,7 @@ Years are Europe/Paris calendar years; instants are compared half-open [start, e
 
 from __future__ import annotations
 
+import math
 from datetime import date
 from typing import Any
 
@@ -19,6 +20,7 @@ from labapp.cache import cached
 from labapp.extensions import db
 from labapp.indicators import conditions as c
 from labapp.indicators.definitions import DEFINITIONS, target_status, year_elapsed_share
+from labapp.timeutil import to_paris
 from labapp.trainings.models import Registration, Session
 
 
@@ -55,18 +57,30 @@ def trainings_delivered(year: int) -> tuple[int, int]:
 
 def participants(year: int) -> tuple[int, int]:
     """Present registrations at held sessions of the year, plus declared attendees of
-    approved bookings of the year that are not a session's own booking."""
+    approved bookings of the year that have ended (at the time of computation) and are
+    not a session's own booking."""
+    value, cumulative, _ = _participants(year)
+    return value, cumulative
+
+
+def _participants(year: int) -> tuple[int, int, str | None]:
+    """`participants`, and when that figure next changes by itself (the end of the next
+    approved booking, ISO) or None: how long a cached copy stays true."""
     period = c.Period.year(year)
+    now = c.computation_time()
     present = db.session.execute(
         select(*_count_pair(c.present_in(period), c.present_until(period)))
         .select_from(Registration).join(Session, Registration.session_id == Session.id)
     ).one()
     # The "not a session's own booking" test stays in WHERE, where the planners turn
     # it into one anti-join (inside the CASE it ran once per booking and per column).
+    ended = c.booking_ended(now)
     attendees = db.session.execute(select(*_sum_pair(
-        Booking.attendees, c.in_range(Booking.start_at, period.start, period.end),
-        Booking.start_at < period.end)).where(c.counted_booking())).one()
-    return int(present[0]) + int(attendees[0]), int(present[1]) + int(attendees[1])
+        Booking.attendees, ended & c.in_range(Booking.start_at, period.start, period.end),
+        ended & (Booking.start_at < period.end)), c.next_booking_end(now))
+        .where(c.approved_booking())).one()
+    return (int(present[0]) + int(attendees[0]), int(present[1]) + int(attendees[1]),
+            c.valid_until(attendees[2]))
 
 
 def satisfaction(year: int) -> tuple[float | None, float | None]:
@@ -85,24 +99,53 @@ MEASURES = {
     "projets_accompagnes": projects_supported,
     "formations_dispensees": trainings_delivered,
     "taux_satisfaction": satisfaction,
-    "participants": participants,
+    "participants": _participants,
 }
+
+
+def _any(entry) -> bool:
+    return True
+
+
+def _fresh(entry) -> bool:
+    """A cached participants entry [value, cumulative, valid until] still true now."""
+    return len(entry) == 3 and c.still_true(entry[2])
 
 
 def contract_measures(year: int) -> dict[str, tuple | list]:
     """{code: (year value, cumulative value)} of the four measures, each from the
-    computed-figures cache when the data has not changed since it was computed."""
-    return {definition.code: cached("indicators", f"{definition.code}:{year}",
-                                    lambda measure=MEASURES[definition.code]: measure(year))
-            for definition in DEFINITIONS}
+    computed-figures cache when the data has not changed since it was computed and,
+    for participants, no approved booking has ended since (a booking counts once ended)."""
+    measures = {}
+    for definition in DEFINITIONS:
+        entry = cached("indicators", f"{definition.code}:{year}",
+                       lambda measure=MEASURES[definition.code]: measure(year),
+                       valid=_fresh if definition.code == "participants" else _any)
+        measures[definition.code] = tuple(entry[:2])
+    return measures
+
+
+_ACTIVE = object()  # `indicators_for_year(freeze=...)` default: the year's active freeze
 
 
 def indicators_for_year(year: int, today: date | None = None,
-                        with_status: bool = True) -> dict[str, Any]:
-    """The JSON document of `GET /api/v1/indicators?year=` and `flask indicators --json`."""
-    from labapp.indicators.services import targets_by_year
+                        with_status: bool = True, freeze: Any = _ACTIVE,
+                        live: bool = False) -> dict[str, Any]:
+    """The JSON document of `GET /api/v1/indicators?year=` and `flask indicators --json`.
+
+    For a frozen year, `value` and `cumulative` are the figures stored when it was
+    frozen, and an indicator whose live figures changed since also has `live_value`
+    and `live_cumulative`; `frozen` is `{"on": "YYYY-MM-DD"}` (Paris date), else None.
+    `freeze`: the year's active freeze when already read; `live`: ignore any freeze
+    (the figures to store when freezing)."""
+    from labapp.indicators.services import active_freeze, targets_by_year
 
     today = today or date.today()
+    if live:
+        freeze = None
+    elif freeze is _ACTIVE:
+        freeze = active_freeze(year)
+    stored = frozen_items(freeze)
     targets = targets_by_year([year])
     elapsed = year_elapsed_share(year, today)
     measures = contract_measures(year)
@@ -120,7 +163,33 @@ def indicators_for_year(year: int, today: date | None = None,
             "target": target,
             "unit": definition.unit,
         }
+        if stored is not None and definition.code in stored:
+            apply_frozen(item, stored[definition.code])
         if with_status:
-            item["status"] = target_status(definition.unit, value, target, elapsed)
+            item["status"] = target_status(definition.unit, item["value"], target, elapsed)
         items.append(item)
-    return {"year": year, "indicators": items}
+    return {"year": year, "indicators": items,
+            "frozen": {"on": to_paris(freeze.frozen_at).date().isoformat()} if freeze else None}
+
+
+def frozen_items(freeze) -> dict[str, dict] | None:
+    """{code: stored indicator} of a freeze (None when not frozen)."""
+    if freeze is None:
+        return None
+    figures = freeze.figures if isinstance(freeze.figures, dict) else {}
+    return {item["code"]: item for item in figures.get("indicators", [])
+            if isinstance(item, dict) and "code" in item}
+
+
+def _same(a, b) -> bool:
+    if a is None or b is None:
+        return a is b
+    return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
+
+
+def apply_frozen(item: dict, stored: dict) -> None:
+    """Report the stored figures; keep the live ones beside them when they differ."""
+    live_value, live_cumulative = item["value"], item["cumulative"]
+    item["value"], item["cumulative"] = stored.get("value"), stored.get("cumulative")
+    if not (_same(live_value, item["value"]) and _same(live_cumulative, item["cumulative"])):
+        item["live_value"], item["live_cumulative"] = live_value, live_cumulative

@@ -15,10 +15,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import and_, case, exists, func, select
 from sqlalchemy.orm import aliased
 
 from labapp.bookings.models import Booking
+from labapp.db_types import utcnow
 from labapp.extensions import db
 from labapp.projects.models import Project
 from labapp.surveys.models import Answer, Question, SurveyResponse
@@ -118,9 +119,42 @@ def present_registration():
                 Registration.status != "cancelled")
 
 
-def counted_booking():
-    """An approved booking that is not a session's own booking."""
+def computation_time() -> datetime:
+    """The instant figures are computed at (tests move it by patching `utcnow` here)."""
+    return utcnow()
+
+
+def valid_until(next_end) -> str | None:
+    """The ISO instant at which a figure computed now stops being true (None: never)."""
+    return next_end.isoformat() if next_end is not None else None
+
+
+def still_true(until: str | None) -> bool:
+    """Whether a cached figure valid until `until` (ISO or None) is still true now."""
+    return until is None or computation_time() < datetime.fromisoformat(until)
+
+
+def approved_booking():
+    """An approved booking that is not a session's own booking (ended or not)."""
     return and_(Booking.status == "approved", ~exists().where(Session.booking_id == Booking.id))
+
+
+def booking_ended(now: datetime):
+    """The booking took place: it has ended at `now` (never a future booking). Once
+    check-in exists, a booking `released` as a no-show is not approved, so not counted."""
+    return Booking.end_at <= now
+
+
+def counted_booking(now: datetime | None = None):
+    """An approved booking, not a session's own, that has ended at `now` (default: the
+    time of computation): the bookings whose declared attendees are participants."""
+    return and_(approved_booking(), booking_ended(now or computation_time()))
+
+
+def next_booking_end(now: datetime):
+    """SQL: the earliest end after `now` of an approved booking (select it where
+    `approved_booking()`): when the participants computed at `now` next change."""
+    return func.min(case((Booking.end_at > now, Booking.end_at), else_=None))
 
 
 def present_in(period: Period):

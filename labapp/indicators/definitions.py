@@ -28,8 +28,9 @@ DEFINITIONS = [
                "les réponses, pour les sessions tenues et les projets terminés dans l'année."),
     Definition("participants", "Nombre de participants aux activités du lab", "count",
                "Inscriptions marquées présentes aux sessions tenues dans l'année, plus les "
-               "participants déclarés des réservations approuvées de l'année qui ne sont pas "
-               "la réservation d'une session."),
+               "participants déclarés des réservations approuvées de l'année qui ont eu lieu "
+               "(terminées au moment du calcul : jamais une réservation à venir) et qui ne "
+               "sont pas la réservation d'une session."),
 ]
 BY_CODE = {d.code: d for d in DEFINITIONS}
 

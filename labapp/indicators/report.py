@@ -29,30 +29,32 @@ from labapp.trainings.models import Registration, Session
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def compare(document: dict, frozen: dict | None) -> list[dict]:
-    """The live indicators, each with its frozen value and the difference (live − frozen)."""
-    frozen_items = {i["code"]: i for i in (frozen or {}).get("indicators", [])}
+def compare(document: dict) -> list[dict]:
+    """The reported indicators (frozen values for a frozen year), each with its live
+    value and cumulative (`live_value`, `live_cumulative`), `changed` when those differ
+    from the frozen ones, `frozen_value` and the difference (live − frozen)."""
     rows = []
     for item in document["indicators"]:
         row = dict(item, description=BY_CODE[item["code"]].description)
-        old = frozen_items.get(item["code"])
-        row["frozen_value"] = old["value"] if old else None
-        row["frozen_cumulative"] = old["cumulative"] if old else None
-        row["difference"] = (item["value"] - old["value"]
-                             if old and item["value"] is not None and old["value"] is not None
-                             else None)
+        row["changed"] = "live_value" in item
+        row["live_value"] = item.get("live_value", item["value"])
+        row["live_cumulative"] = item.get("live_cumulative", item["cumulative"])
+        row["frozen_value"] = item["value"] if document.get("frozen") else None
+        row["difference"] = (row["live_value"] - item["value"]
+                             if row["changed"] and row["live_value"] is not None
+                             and item["value"] is not None else None)
         rows.append(row)
     return rows
 
 
 def report_data(year: int, today: date | None = None) -> dict:
-    document = indicators_for_year(year, today)
     freeze = active_freeze(year)
+    document = indicators_for_year(year, today, freeze=freeze)
     period = c.Period.year(year)
     return {
         "year": year,
         "document": document,
-        "rows": compare(document, freeze.figures if freeze else None),
+        "rows": compare(document),
         "freeze": freeze,
         "status_rule": STATUS_RULE,
         "references": MANAGEMENT_REFERENCES,
@@ -96,11 +98,13 @@ def xlsx_bytes(data: dict) -> bytes:
     results.title = "Résultats"
     results.append([f"Contrat de transformation Lab Minnov — indicateurs de résultat {year}"])
     results.append(["Code", "Indicateur", "Unité", "Valeur de l'année", "Cumul", "Cible",
-                    "Statut", "Valeur arrêtée", "Écart (valeur − arrêtée)"])
+                    "Statut", "Valeur actuelle (changée depuis l'arrêté)",
+                    "Cumul actuel (changé depuis l'arrêté)"])
     _bold(results, 2)
     for row in data["rows"]:
+        live = (row["live_value"], row["live_cumulative"]) if row["changed"] else (None, None)
         results.append([row["code"], row["label"], row["unit"], row["value"], row["cumulative"],
-                        row["target"], row.get("status"), row["frozen_value"], row["difference"]])
+                        row["target"], row.get("status"), *live])
     results.append([])
     results.append(["Règle de statut", data["status_rule"]])
     if data["freeze"]:
@@ -202,9 +206,14 @@ def csv_text(data: dict) -> str:
     writer.writerow(["annee", "rubrique", "code", "libelle", "mesure", "valeur"])
     year = data["year"]
     for row in data["rows"]:
-        for measure in ("value", "cumulative", "target", "status", "frozen_value", "difference"):
+        for measure in ("value", "cumulative", "target", "status", "live_value", "live_cumulative"):
+            if measure.startswith("live_") and not row["changed"]:
+                continue  # only the figures that changed since the year was frozen
             writer.writerow([year, "resultats", row["code"], row["label"], measure,
                              _fr(row.get(measure))])
+    if data["document"]["frozen"]:
+        writer.writerow([year, "resultats", "", "Année arrêtée le", "frozen_on",
+                         data["document"]["frozen"]["on"]])
     for row in data["budget"]:
         for measure in ("ae_planned", "ae_consumed", "ae_rate", "cp_planned", "cp_consumed",
                         "cp_rate"):

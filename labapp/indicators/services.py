@@ -230,11 +230,18 @@ def add_savings_adjustment(actor: User, year: int, fte: float, justification: st
     return row
 
 
-def freeze_year(actor: User, year: int, figures: dict) -> YearFreeze:
-    """Freeze the year's reported figures (who, when)."""
+def freeze_year(actor: User, year: int, figures: dict | None = None) -> YearFreeze:
+    """Freeze the year's reported figures (who, when): `figures` is the indicators
+    document to store, by default the live one computed now. From then on, the API,
+    CLI, dashboard and report give these stored values (see `indicators_for_year`)."""
     require_team(actor)
     check_year(year)
     ensure_not_frozen(year)
+    if figures is None:
+        from labapp.indicators.compute import indicators_for_year
+
+        figures = indicators_for_year(year, live=True)
+        figures.pop("frozen", None)
     freeze = YearFreeze(year=year, figures=figures, frozen_by_id=actor.id, frozen_at=utcnow())
     db.session.add(freeze)
     db.session.flush()

@@ -52,9 +52,8 @@ def dashboard():
     """The contract table of the chosen year, trend, committee view and lab indicators."""
     year = selected_year()
     today = _today()
-    document = indicators_for_year(year, today)
     freeze = services.active_freeze(year)
-    rows = compare(document, freeze.figures if freeze else None)
+    rows = compare(indicators_for_year(year, today, freeze=freeze))
     trend = activity.monthly_trend(year)
     has_data = any(row["value"] not in (None, 0) or row["cumulative"] not in (None, 0)
                    for row in rows)
@@ -131,7 +130,7 @@ def freeze(year: int):
         flash("Le formulaire a expiré : rechargez la page et recommencez.", "error")
         return redirect(url_for("indicators.dashboard", year=year))
     try:
-        services.freeze_year(current_user, year, indicators_for_year(year, _today()))
+        services.freeze_year(current_user, year)
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "error")
