@@ -23,14 +23,8 @@ from labapp.auth.models import User
 from labapp.auth.services import require_team
 from labapp.bookings import notifications
 from labapp.bookings.models import PURPOSES, Booking, BookingOccupancy, Site, Space
-from labapp.bookings.rules import occupied_range, paris_day_of, within_opening_hours
-from labapp.bookings.site_services import (
-    closure_on,
-    get_space,
-    opening_windows,
-    related_space_ids,
-    units_of,
-)
+from labapp.bookings.rules import occupied_range
+from labapp.bookings.site_services import get_space, opening_problem, related_space_ids, units_of
 from labapp.db_types import utcnow
 from labapp.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from labapp.extensions import db
@@ -133,12 +127,9 @@ def validate_slot(space: Space, start: datetime, end: datetime, attendees: int, 
     elif not in_past:
         if start > now + timedelta(days=site.horizon_days):
             add("start", f"On ne peut pas réserver plus de {site.horizon_days} jours à l'avance.")
-        day = paris_day_of(start, end)
-        closed = closure_on(site, day) if day else None
-        if closed:
-            add("start", f"Le lab est fermé ce jour-là : {closed}.")
-        elif not within_opening_hours(start, end, opening_windows(site)):
-            add("start", "Ce créneau est en dehors des heures d'ouverture" + _hours_hint(site, day) + ".")
+        problem = opening_problem(site, start, end)
+        if problem:
+            add("start", problem)
     if errors:
         raise ValidationFailed(next(iter(errors.values()))[0], errors)
 
@@ -146,15 +137,6 @@ def validate_slot(space: Space, start: datetime, end: datetime, attendees: int, 
 def _hours(minutes: int) -> str:
     hours, rest = divmod(minutes, 60)
     return f"{hours} h {rest:02d}" if rest else f"{hours} heures"
-
-
-def _hours_hint(site: Site, day) -> str:
-    if day is None:
-        return " (une réservation tient dans une seule journée)"
-    window = opening_windows(site).get(day.weekday())
-    if window is None:
-        return " (le lab est fermé ce jour de la semaine)"
-    return f" ({window.opens:%H:%M} – {window.closes:%H:%M})"
 
 
 def clean_text(value: str | None, field: str, required: bool = False, max_length: int = MAX_TEXT):
@@ -302,13 +284,20 @@ def book_space_for_session(actor: User, space_id: int, start: datetime, end: dat
 
 def approve_booking(actor: User, booking_id: int, refuse_overlapping: bool = True,
                     note: str | None = None) -> Booking:
-    """Team: approve a pending request, re-checking conflicts in this transaction (409).
+    """Team: approve a pending request, re-checking conflicts in this transaction (409),
+    and the site's closures and opening hours as they are now (409: a closure added or
+    hours changed since the request make it impossible, whatever the request said).
 
     Other pending requests it overlaps (see `overlapping_pending`) are refused with a
     reason when `refuse_overlapping` (the UI shows them first); their requesters are told.
     """
     require_team(actor)
     booking = _locked(visible_booking(actor, booking_id))
+    problem = booking.status == "pending" and opening_problem(
+        booking.space.site, booking.start_at, booking.end_at)
+    if problem:
+        message = f"{problem} La demande ne peut plus être acceptée : refusez-la ou déplacez-la."
+        raise Conflict(message, {"start": [message]})
     booking.approve(actor, note)
     db.session.flush()
     occupy(booking)

@@ -6,7 +6,7 @@ rules of a site (buffer, durations, horizon) live on the Site row.
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import date, datetime, time
 
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -14,7 +14,7 @@ from sqlalchemy.orm import joinedload
 from labapp.auth.models import User
 from labapp.auth.services import require_admin, require_team
 from labapp.bookings.models import BookingOccupancy, Closure, OpeningHours, Site, Space
-from labapp.bookings.rules import OpeningWindow, public_holiday
+from labapp.bookings.rules import OpeningWindow, paris_day_of, public_holiday, within_opening_hours
 from labapp.errors import Conflict, NotFound, ValidationFailed
 from labapp.extensions import db
 
@@ -132,6 +132,27 @@ def closure_on(site: Site, day: date) -> str | None:
         return label
     holiday = public_holiday(day)
     return f"Jour férié ({holiday})" if holiday else None
+
+
+def opening_problem(site: Site, start: datetime, end: datetime) -> str | None:
+    """Why [start, end) cannot be held at the site as its calendar stands now (a
+    closure or public holiday, or outside the opening hours of one Paris day), or None."""
+    day = paris_day_of(start, end)
+    closed = closure_on(site, day) if day else None
+    if closed:
+        return f"Le lab est fermé ce jour-là : {closed}."
+    if not within_opening_hours(start, end, opening_windows(site)):
+        return "Ce créneau est en dehors des heures d'ouverture" + _hours_hint(site, day) + "."
+    return None
+
+
+def _hours_hint(site: Site, day) -> str:
+    if day is None:
+        return " (une réservation tient dans une seule journée)"
+    window = opening_windows(site).get(day.weekday())
+    if window is None:
+        return " (le lab est fermé ce jour de la semaine)"
+    return f" ({window.opens:%H:%M} – {window.closes:%H:%M})"
 
 
 def closed_days(site: Site, first: date, last: date,
