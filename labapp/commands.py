@@ -93,7 +93,12 @@ def tick_command():
     Every job runs even when another fails; the exit status is 1 when a job failed, an
     item was set aside or a message could not be delivered, so cron reports it."""
     from labapp.mail.services import deliver_due_messages
-    from labapp.operations.services import alert_admins, finish_tick, start_tick
+    from labapp.operations.services import (
+        alert_admins,
+        failed_when_queued,
+        finish_tick,
+        start_tick,
+    )
     from labapp.tick import run_due_jobs
 
     now = utcnow()
@@ -107,7 +112,9 @@ def tick_command():
             line += f" — {len(outcome.failed_items)} élément(s) mis de côté"
         click.echo(line, err=True)
     counts = deliver_due_messages()
-    if alert_admins(now, previous, counts["failed_ids"]):
+    set_aside = failed_when_queued(previous.started_at)
+    counts["failed"] += len(set_aside)
+    if alert_admins(now, previous, counts["failed_ids"] + set_aside):
         extra = deliver_due_messages()
         for key in ("sent", "retry", "failed"):
             counts[key] += extra[key]

@@ -59,16 +59,34 @@ def health(now: datetime | None = None) -> Health:
                   failed_messages=mails or 0, failed_items=items or 0)
 
 
-def start_tick(now: datetime) -> datetime | None:
-    """Record that a tick starts; returns when the previous one finished (None if never)."""
+@dataclass(frozen=True)
+class PreviousTick:
+    """When the previous tick started and finished (None: there was none)."""
+
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+def start_tick(now: datetime) -> PreviousTick:
+    """Record that a tick starts; returns the previous one's times."""
     row = db.session.get(TickRun, TICK)
-    previous = row.finished_at if row is not None else None
+    previous = PreviousTick(row.started_at if row else None, row.finished_at if row else None)
     if row is None:
         db.session.add(TickRun(name=TICK, started_at=now))
     else:
         row.started_at = now
     db.session.commit()
     return previous
+
+
+def failed_when_queued(since: datetime | None) -> list[int]:
+    """Messages set aside as failed when they were queued (never attempted: an address that
+    this configuration cannot deliver) since `since` (all of them with None)."""
+    query = select(OutboxMessage.id).where(OutboxMessage.status == "failed",
+                                           OutboxMessage.attempts == 0)
+    if since is not None:
+        query = query.where(OutboxMessage.created_at >= since)
+    return list(db.session.scalars(query.order_by(OutboxMessage.id)))
 
 
 def finish_tick(now: datetime, outcomes: list[JobOutcome], delivery: dict, problems: int) -> None:
@@ -92,12 +110,12 @@ def admin_addresses() -> list[str]:
                                    .order_by(User.id)))
 
 
-def alert_admins(now: datetime, previous_finish: datetime | None, failed_ids: list[int]) -> int:
+def alert_admins(now: datetime, previous: PreviousTick, failed_ids: list[int]) -> int:
     """Queue the admins' notices of this tick (same transaction); returns how many messages."""
     queued = 0
-    if previous_finish is not None and now - previous_finish > late_after():
+    if previous.finished_at is not None and now - previous.finished_at > late_after():
         for address in admin_addresses():
-            queued += queue_mail(address, GAP_SUBJECT, "tick_gap", since=previous_finish,
+            queued += queue_mail(address, GAP_SUBJECT, "tick_gap", since=previous.finished_at,
                                  until=now) is not None
     failed = [m for m in failed_messages(failed_ids) if m.subject != DIGEST_SUBJECT] if failed_ids else []
     if failed:
