@@ -1,25 +1,29 @@
-"""Moving the application's clock in tests: every `labapp` module reads the time
-through `labapp.db_types.utcnow`, imported by name, so the fake replaces it in each."""
+"""A clock the tests move: `moved_clock(monkeypatch, start)` makes labapp.db_types.utcnow
+(which every service, job and column default calls) read it, and returns it."""
 
 from __future__ import annotations
 
-import sys
-from datetime import datetime
+from datetime import datetime, timedelta
 
-import labapp.db_types
-
-REAL_UTCNOW = labapp.db_types.utcnow
+from labapp import db_types
 
 
-def move_clock(monkeypatch, when: datetime) -> None:
-    """From now on (until the test ends), `utcnow()` is `when` everywhere in labapp."""
-    def fake() -> datetime:
-        return when
+class Clock:
+    def __init__(self, start: datetime):
+        self.now = start
 
-    fake.moved_clock = True
-    for name, module in list(sys.modules.items()):
-        if not (name == "labapp" or name.startswith("labapp.")) or module is None:
-            continue
-        current = getattr(module, "utcnow", None)
-        if current is REAL_UTCNOW or getattr(current, "moved_clock", False):
-            monkeypatch.setattr(module, "utcnow", fake)
+    def advance(self, **delta) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
+
+
+def moved_clock(monkeypatch, start: datetime) -> Clock:
+    clock = Clock(start)
+
+    class ClockDatetime(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return clock.now.astimezone(tz) if tz is not None else clock.now.replace(tzinfo=None)
+
+    monkeypatch.setattr(db_types, "datetime", ClockDatetime)
+    return clock

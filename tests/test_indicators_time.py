@@ -13,7 +13,7 @@ from labapp.extensions import db
 from labapp.indicators import activity, drilldown, services
 from labapp.indicators.compute import indicators_for_year
 from labapp.indicators.definitions import BY_CODE
-from tests.clock import move_clock
+from tests.clock import moved_clock as move_clock
 
 NOW = datetime(2026, 12, 4, 12, tzinfo=UTC)  # a Friday, 13:00 in Paris
 

@@ -120,7 +120,7 @@ def present_registration():
 
 
 def computation_time() -> datetime:
-    """The instant figures are computed at (tests move it by patching `utcnow` here)."""
+    """The instant figures are computed at (`utcnow`, which tests move: tests/clock.py)."""
     return utcnow()
 
 
