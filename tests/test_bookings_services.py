@@ -259,10 +259,9 @@ def test_move_an_approved_booking_keeps_the_slot_free_or_fails(lab, create_booki
 
 
 def test_the_database_refuses_overlap_even_if_the_check_is_skipped(lab, create_booking, team_member,
-                                                                   engine_name, monkeypatch):
-    """PostgreSQL's exclusion constraint is the last word: its violation is a clean Conflict."""
-    if engine_name != "postgresql":
-        pytest.skip("SQLite has no exclusion constraint: BEGIN IMMEDIATE serialises writers")
+                                                                   monkeypatch):
+    """The database is the last word (PostgreSQL's exclusion constraint, SQLite's
+    triggers): its refusal is a clean Conflict."""
     pending = create_booking(space=lab.incubator, start="11:00", end="11:30")
     services.book_directly(team_member, lab.whole.id, at(future_day(), "10:00"), at(future_day(), "12:00"),
                            "Séminaire", 40)

@@ -7,7 +7,8 @@ dates and times.
 No double booking is enforced by the database: an approved booking writes one
 `BookingOccupancy` row per unit it occupies (a zone occupies itself; the whole
 lab occupies itself and every zone of its site), and on PostgreSQL an
-exclusion constraint forbids two rows of the same unit with overlapping ranges.
+exclusion constraint (on SQLite, triggers of migration c4e8a1f2b7d3) forbids two
+rows of the same unit with overlapping ranges.
 """
 
 from __future__ import annotations
@@ -261,7 +262,8 @@ class BookingOccupancy(db.Model):
 
     `end_at` includes the site's buffer. On PostgreSQL the exclusion constraint
     (btree_gist) makes two overlapping rows of one unit impossible, whatever
-    the application does; the migration creates it by hand.
+    the application does; the migration creates it by hand. SQLite has no EXCLUDE:
+    triggers on INSERT and UPDATE refuse the same (migration c4e8a1f2b7d3).
     """
 
     __tablename__ = "booking_occupancies"

@@ -8,8 +8,8 @@ through `BookingOccupancy` rows. Every state change of a site's bookings first
 locks the site row on PostgreSQL (`SELECT ... FOR UPDATE`), so changes are
 serialised and always made in the same lock order (no deadlock); SQLite
 serialises writers with BEGIN IMMEDIATE. The check is repeated by the database:
-PostgreSQL's exclusion constraint refuses overlapping occupancy, and that error
-becomes a Conflict (409) too. Services only flush; the caller commits.
+PostgreSQL's exclusion constraint (SQLite: triggers) refuses overlapping occupancy,
+and that error becomes a Conflict (409) too. Services only flush; the caller commits.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from labapp.formatting import date_fr, time_fr
 MAX_TITLE = 200
 MAX_TEXT = 2000
 EXCLUSION_VIOLATION = "23P01"
+OVERLAP_CONSTRAINT = "ex_booking_occupancies_no_overlap"
 
 
 # --- Reading ---------------------------------------------------------------------------
@@ -175,8 +176,8 @@ def _locked(booking: Booking) -> Booking:
 def occupy(booking: Booking) -> None:
     """Write the occupancy of an approved booking; Conflict (409) if any unit is taken.
 
-    The caller holds the site lock. On PostgreSQL the exclusion constraint checks
-    again; its violation is turned into the same Conflict.
+    The caller holds the site lock. The database checks again (PostgreSQL's exclusion
+    constraint, SQLite's triggers); its refusal is turned into the same Conflict.
     """
     conflicts = find_conflicts(booking.space, booking.start_at, booking.end_at, booking.id)
     if conflicts:
@@ -188,10 +189,17 @@ def occupy(booking: Booking) -> None:
                                                 start_at=start, end_at=end)
                                for unit in units_of(booking.space))
     except IntegrityError as error:
-        if getattr(error.orig, "sqlstate", None) != EXCLUSION_VIOLATION:
+        if not overlap_refused(error):
             raise
         message = "Ce créneau vient d'être réservé par ailleurs."
         raise Conflict(message, {"start": [message]}) from None
+
+
+def overlap_refused(error: IntegrityError) -> bool:
+    """Whether the database refused overlapping occupancy: PostgreSQL's exclusion
+    constraint, or the SQLite triggers that raise under the constraint's name."""
+    return (getattr(error.orig, "sqlstate", None) == EXCLUSION_VIOLATION
+            or OVERLAP_CONSTRAINT in str(error.orig))
 
 
 def release(booking: Booking) -> None:
