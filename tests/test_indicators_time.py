@@ -142,3 +142,14 @@ def test_frozen_year_reports_stored_figures_with_live_ones_beside(
     document = team.get("/indicators?year=2026").get_json()
     assert document["frozen"] is None and by_code(document)["participants"]["value"] == 42
     assert "live_value" not in by_code(document)["participants"]
+
+
+def test_openapi_documents_frozen_and_live_fields(client):
+    document = client.get("/api/v1/openapi.json").get_json()
+    schemas = document["components"]["schemas"]
+    assert "frozen" in schemas["Indicators"]["required"]
+    frozen = schemas["Indicators"]["properties"]["frozen"]["oneOf"]
+    assert {"type": "null"} in frozen and frozen[1]["properties"]["on"]["format"] == "date"
+    assert {"live_value", "live_cumulative"} <= set(schemas["Indicator"]["properties"])
+    description = document["paths"]["/indicators"]["get"]["description"]
+    assert "terminées au moment du calcul" in description and "live_cumulative" in description
