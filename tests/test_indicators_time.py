@@ -153,3 +153,19 @@ def test_openapi_documents_frozen_and_live_fields(client):
     assert {"live_value", "live_cumulative"} <= set(schemas["Indicator"]["properties"])
     description = document["paths"]["/indicators"]["get"]["description"]
     assert "terminées au moment du calcul" in description and "live_cumulative" in description
+
+
+def test_detail_of_a_frozen_year_says_it_lists_the_current_records(app, december, client, login,
+                                                                   create_user):
+    from tests.test_indicators_pages import text_of
+
+    team_user = create_user("team")
+    login(team_user)
+    page = text_of(client.get("/indicateurs/detail/participants?year=2026"))
+    assert "arrêtée" not in page and "terminées au moment du calcul" in page
+    services.freeze_year(team_user, 2026)
+    db.session.commit()
+    page = text_of(client.get("/indicateurs/detail/participants?year=2026"))
+    assert "Année 2026 arrêtée" in page
+    assert "Ce détail donne les enregistrements actuels" in page
+    assert "ne peuvent plus être modifiées" not in page

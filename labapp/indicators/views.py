@@ -77,7 +77,7 @@ def detail(code: str):
     scope = request.args.get("scope") if request.args.get("scope") in drilldown.SCOPES else "year"
     page = request.args.get("page", 1, type=int)
     context = {"definition": definition, "year": year, "years": year_choices(year),
-               "scope": scope, "scopes": drilldown.SCOPES}
+               "scope": scope, "scopes": drilldown.SCOPES, "freeze": services.active_freeze(year)}
     if code == "projets_accompagnes":
         context["page"] = drilldown.projects(year, scope, page)
     elif code == "formations_dispensees":
