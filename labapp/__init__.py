@@ -129,6 +129,10 @@ def register_blueprints(app: Flask) -> None:
     for blueprint in (privacy_bp, privacy_api_bp, audit_bp):
         app.register_blueprint(blueprint)
 
+    from labapp.mail.catcher import bp as mail_catcher_bp  # 404 unless file mode, outside production
+
+    app.register_blueprint(mail_catcher_bp)
+
 
 def register_errorhandlers(app: Flask) -> None:
     from labapp.main.errors import register

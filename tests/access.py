@@ -166,6 +166,9 @@ ACCESS: dict[str, Access] = {
     **{f"trainings_api.{name}": _a("team") for name in (
         "list_registrations", "attendance", "complete", "cancel", "create_session",
         "update_session", "create_offering", "update_offering")},
+    # mail catcher: the walk runs in `file` mode outside production, where it exists
+    # (tests/test_mail_catcher.py checks its 404 elsewhere)
+    "mail_catcher.index": _a("team"), "mail_catcher.message": _a("team"),
 }
 
 # Routes the walk does not request, each with its reason.
@@ -461,7 +464,22 @@ DEFAULT_ARGUMENTS = {
 }
 
 # Rules whose arguments differ from the defaults.
+def written_mail() -> str:
+    """The name of a message the file backend wrote in this test's MAIL_FILE_DIR."""
+    from flask import current_app
+
+    from labapp.mail.backends import FileBackend
+
+    directory = Path(current_app.config["MAIL_FILE_DIR"])
+    before = set(directory.glob("*.eml"))
+    FileBackend(str(directory)).send(1, "From: lab@interieur.gouv.fr\r\nTo: odile@exemple.fr\r\n"
+                                     "Subject: Essai\r\n\r\nBonjour.\r\n")
+    (written,) = set(directory.glob("*.eml")) - before
+    return written.name
+
+
 ENDPOINT_ARGUMENTS = {
+    "mail_catcher.message": lambda w: {"name": written_mail()},
     "auth.reset_password": lambda w: {"token": w.reset_secret},
     "surveys.answer": lambda w: {"token": w.survey_secret},
     "surveys.room": lambda w: {"code": w.room_code},
@@ -659,7 +677,8 @@ def send(app, world, role: str, method: str, rule, path: str | None = None):
 
 def _send(app, world, role: str, method: str, rule, path: str | None):
     client = app.test_client()
-    path = path or url_for_rule(rule, world)
+    with app.app_context():  # some arguments are made in the app (a written mail)
+        path = path or url_for_rule(rule, world)
     make_body = VALID_BODIES.get(rule.endpoint)
     body = make_body(world, role) if make_body else None
     kwargs = {}
