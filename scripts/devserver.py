@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -58,6 +59,18 @@ def stop(process: subprocess.Popen | None) -> None:
         process.wait()
 
 
+@contextmanager
+def shielded():
+    """Ctrl-C and SIGTERM ignored meanwhile (their handlers restored afterwards)."""
+    names = [name for name in ("SIGINT", "SIGTERM") if hasattr(signal, name)]
+    previous = {name: signal.signal(getattr(signal, name), signal.SIG_IGN) for name in names}
+    try:
+        yield
+    finally:
+        for name, handler in previous.items():
+            signal.signal(getattr(signal, name), handler)
+
+
 def report_tick(process: subprocess.Popen, output_file) -> None:
     """One line for a tick that sent mail or failed; silence otherwise."""
     output_file.seek(0)
@@ -94,10 +107,11 @@ def run(port: str, interval: float) -> int:
     except KeyboardInterrupt:
         pass
     finally:
-        stop(tick)
-        stop(server)
-        if tick_output is not None:
-            tick_output.close()
+        with shielded():  # a second Ctrl-C must not cut the clean-up short
+            stop(tick)
+            stop(server)
+            if tick_output is not None:
+                tick_output.close()
     return 0 if server.returncode in (0, -signal.SIGINT, -signal.SIGTERM) else server.returncode
 
 
@@ -109,8 +123,9 @@ def main() -> int:
     def terminate(signum, frame):
         raise KeyboardInterrupt
 
-    signal.signal(signal.SIGTERM, terminate)
-    signal.signal(signal.SIGHUP, terminate)
+    for name in ("SIGTERM", "SIGHUP"):  # SIGHUP: the terminal closed (absent on Windows)
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), terminate)
     return run(port, interval)
 
 

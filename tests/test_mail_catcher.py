@@ -122,13 +122,18 @@ def test_absent_in_production_and_with_another_backend(app_config, create_user, 
     db.session.rollback()  # no transaction left open while the other app writes (SQLite)
     other = create_app({**app_config, **override})
     client = other.test_client()
-    for path in ("/equipe/courriels", f"/equipe/courriels/{name}"):
-        assert client.get(path).status_code == 404
-    with client.session_transaction() as session:
-        session["_user_id"], session["_fresh"] = f"{team_id}:1", True
-    assert client.get("/equipe/courriels").status_code == 404
-    home = client.get("/")
-    assert home.status_code == 200 and 'href="/equipe/courriels"' not in home.get_data(as_text=True)
+    try:
+        for path in ("/equipe/courriels", f"/equipe/courriels/{name}"):
+            assert client.get(path).status_code == 404
+        with client.session_transaction() as session:
+            session["_user_id"], session["_fresh"] = f"{team_id}:1", True
+        assert client.get("/equipe/courriels").status_code == 404
+        home = client.get("/")
+        assert home.status_code == 200
+        assert 'href="/equipe/courriels"' not in home.get_data(as_text=True)
+    finally:
+        with other.app_context():  # its connections closed now, not by the garbage collector
+            db.engine.dispose()
 
 
 def test_linkify_escapes_and_links_http_only():
