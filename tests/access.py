@@ -82,6 +82,7 @@ ACCESS: dict[str, Access] = {
     "auth.proconnect_logout": _a("agent", "ProConnect not configured: 404 once logged in",
                                  owner=404, other=404, team=404, admin=404),
     "admin.users": _a("admin"), "admin.update_user": _a("admin"), "audit.log": _a("admin"),
+    "operations.failures": _a("admin"), "operations.retry": _a("admin"),
     "privacy.my_data": _a("agent"), "privacy.my_data_json": _a("agent"),
     "privacy.delete_my_account": _a("agent", "the world's only admin may not delete their "
                                     "account (the lab would have no admin left)", admin=409),
@@ -514,6 +515,7 @@ VALID_BODIES = {
                                          "confirm": "un nouveau mot de passe"},
     "auth.create_token": lambda w, r: {"label": "Mon script"},
     "admin.update_user": lambda w, r: {"role": "team", "active": "y"},
+    "operations.retry": lambda w, r: {"scope": "all"},
     "privacy.delete_my_account": lambda w, r: {"password": PASSWORD, "confirm": "y"},
     "bookings.calendar": lambda w, r: {"date": w.day.isoformat()},  # the owner's booking's week
     "bookings.check_slot": lambda w, r: {"space_id": w.space_id, "start": _iso(w.day, "16:00"),

@@ -13,6 +13,7 @@ from sqlalchemy import text
 from werkzeug.security import generate_password_hash
 
 from labapp.extensions import db
+from labapp.mail.models import OutboxMessage
 from tests.conftest import PASSWORD
 from tests.fixtures_bookings import at, future_day
 
@@ -118,6 +119,10 @@ def world(app, lab, mails):
     room = surveys.room_link("session", past.id)
     db.session.commit()
     deliver_due_messages()
+    undelivered = OutboxMessage(recipient="perdu@example.org", subject="Non distribué", raw="x",
+                                status="failed", attempts=10, last_error="SMTP down")
+    db.session.add(undelivered)
+    db.session.commit()
     survey_token = next(
         re.search(r"http://lab\.test/avis/([A-Za-z0-9_-]{20,})", body).group(1)
         for body in (m.get_body(("plain",)).get_content() for m in mails())

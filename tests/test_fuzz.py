@@ -114,6 +114,10 @@ FORM_CASES: dict[str, FormCase] = {
     "/admin/comptes/<int:user_id>": FormCase(
         "admin", lambda w: f"/admin/comptes/{w.other.id}", lambda w: "/admin/comptes"
     ),
+    "/admin/envois/renvoyer": FormCase(
+        "admin", lambda w: "/admin/envois/renvoyer", lambda w: "/admin/envois",
+        lambda w: {"scope": "checked", "message": "1"},
+    ),
     "/agenda/sessions/<int:session_id>/inscription": FormCase(
         None,
         lambda w: f"/agenda/sessions/{w.upcoming.id}/inscription",
