@@ -22,6 +22,8 @@ from tests.fixtures_bookings import at, future_day
 def world(app, lab, mails):
     """Accounts, bookings, sessions, registrations, projects, records and the secrets of
     the capability URLs: something for every route to act on (committed)."""
+    from labapp.auth.links import issue_link
+    from labapp.auth.services import create_user as create_account
     from labapp.auth.services import create_user as new_user
     from labapp.auth.services import start_password_reset
     from labapp.auth.tokens import create_api_token
@@ -113,7 +115,9 @@ def world(app, lab, mails):
     db.session.add(milestone)
     indicators.freeze_year(team, 2024, {})
     token_row, _ = create_api_token(agent, "Intégration")
-    _, reset_secret = start_password_reset(agent.email)
+    reset_secret = start_password_reset(agent.email).secret
+    pending = create_account("en.attente@interieur.gouv.fr", name="En attente", verified=False)
+    verify_secret = issue_link(pending, "verify", "le mot de passe choisi").secret
     questionnaire = ensure_questionnaire("session")
     surveys.invite("project", running.id, running.title, [surveys.Recipient("lou@example.org", "Lou")])
     room = surveys.room_link("session", past.id)
@@ -139,7 +143,8 @@ def world(app, lab, mails):
         requested=ref(requested), running=ref(running), contact=ref(contact), entry=ref(entry),
         closure=ref(closure),
         expense=ref(expense), milestone=ref(milestone), token=ref(token_row),
-        reset_secret=reset_secret, question=ref(question), survey_token=survey_token,
+        reset_secret=reset_secret, verify_secret=verify_secret, question=ref(question),
+        survey_token=survey_token,
         room_code=room.code,
     )
     db.session.remove()  # the requests then start from what is committed, like in production

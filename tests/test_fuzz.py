@@ -172,6 +172,12 @@ FORM_CASES: dict[str, FormCase] = {
         lambda w: f"/compte/mot-de-passe/{w.reset_secret}",
         lambda w: {"password": "un nouveau mot de passe", "confirm": "un nouveau mot de passe"},
     ),
+    "/compte/verification/<token>": FormCase(
+        None,
+        lambda w: f"/compte/verification/{w.verify_secret}",
+        lambda w: f"/compte/verification/{w.verify_secret}",
+        lambda w: {"password": "le mot de passe choisi"},
+    ),
     "/compte/profil/jetons": FormCase(
         "agent",
         lambda w: "/compte/profil/jetons",
