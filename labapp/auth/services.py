@@ -21,6 +21,7 @@ from labapp.auth.models import ROLES, User, normalise_email
 from labapp.db_types import utcnow
 from labapp.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from labapp.extensions import db
+from labapp.input_checks import LINE_BREAK, line_problem
 from labapp.mail.addresses import AddressRefused, canonical_address
 from labapp.mail.services import queue_mail
 
@@ -84,9 +85,8 @@ def check_password_length(password: str | None, field: str = "password") -> None
 def clean_name(name: str, field: str = "name") -> str:
     """A person's name as it goes into e-mails: one line (no CR/LF or other control
     character), spaces collapsed, at most 120 characters."""
-    if any(ord(c) < 32 or ord(c) == 127 for c in name or ""):
-        raise ValidationFailed.on(field, "Le nom ne peut pas contenir de retour à la ligne ni de "
-                                         "caractère de contrôle.")
+    if line_problem(name):
+        raise ValidationFailed.on(field, LINE_BREAK)
     return " ".join((name or "").split())[:120]
 
 

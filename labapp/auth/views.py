@@ -32,11 +32,12 @@ from labapp.errors import DomainError, NotFound
 from labapp.extensions import db, limiter
 from labapp.forms_util import show_domain_error
 from labapp.mail.services import queue_mail
+from labapp.secrets_util import NO_STORE_HEADERS, carries_secret
 
 bp = Blueprint("auth", __name__, url_prefix="/compte")
 SIGNUP_KEY = "signup_link"
 # Pages that carry or act on a secret: never kept by a cache, never sent as referrer.
-NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+NO_STORE = NO_STORE_HEADERS
 
 
 def _account_key() -> str:
@@ -205,6 +206,7 @@ def profile():
 @bp.post("/profil/jetons")
 @login_required
 @limiter.limit("20 per hour")
+@carries_secret
 def create_token():
     """Create a personal API token, shown once."""
     form = TokenForm()
