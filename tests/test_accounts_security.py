@@ -298,3 +298,10 @@ def test_responses_that_carry_a_secret_are_not_stored(app, api, client, create_u
     created = client.post("/compte/profil/jetons", data={"label": "Script"})
     assert created.status_code == 200 and "no-store" in created.headers["Cache-Control"]
     assert created.headers["Referrer-Policy"] == "no-referrer"
+
+
+def test_the_demo_and_its_known_passwords_never_load_in_production(app, runner):
+    app.config["ENV_NAME"] = "production"
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 1 and "production" in result.output
+    assert db.session.scalar(select(func.count()).select_from(User)) == 0
