@@ -75,6 +75,7 @@ ACCESS: dict[str, Access] = {
     "auth.forgot_password": _a("public"), "auth.reset_password": _a("token-link"),
     "auth.verify_email": _a("token-link"),
     "auth.logout": _a("agent"), "auth.profile": _a("agent"), "auth.create_token": _a("agent"),
+    "auth.change_password": _a("agent"),
     "auth.revoke_token": _a("self"), "auth_api.me": _a("agent"),
     # ProConnect is not configured in the walk (tests/test_proconnect.py runs it against a
     # fake provider): its routes answer 404, once logged in for the log-out.
@@ -541,6 +542,9 @@ VALID_BODIES = {
                                          "confirm": "un nouveau mot de passe"},
     "auth.verify_email": lambda w, r: {"password": PENDING_PASSWORD},
     "auth.create_token": lambda w, r: {"label": "Mon script"},
+    "auth.change_password": lambda w, r: {"mdp-current_password": PASSWORD,
+                                          "mdp-password": "un nouveau mot de passe",
+                                          "mdp-confirm": "un nouveau mot de passe"},
     "admin.update_user": lambda w, r: {"role": "team", "active": "y"},
     "operations.retry": lambda w, r: {"scope": "all"},
     "privacy.delete_my_account": lambda w, r: {"password": PASSWORD, "confirm": "y"},
