@@ -35,7 +35,10 @@ class Config:
     SQLALCHEMY_DATABASE_URI = normalise_database_url(
         os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'labapp.db'}"
     )
-    BASE_URL = (os.environ.get("BASE_URL") or "http://127.0.0.1:5000").rstrip("/")
+    # The port `make run` serves on (PORT) gives the default, so that the links of
+    # e-mails and feeds point at the running server; an explicit BASE_URL wins.
+    BASE_URL = (os.environ.get("BASE_URL")
+                or f"http://127.0.0.1:{os.environ.get('PORT') or 5000}").rstrip("/")
 
     MAIL_BACKEND = os.environ.get("MAIL_BACKEND") or "file"
     MAIL_FILE_DIR = os.environ.get("MAIL_FILE_DIR") or str(INSTANCE_DIR / "mail")
@@ -67,6 +70,11 @@ class Config:
                                      or "30 per hour;10 per minute")
     RATELIMIT_FEED = os.environ.get("RATELIMIT_FEED") or "30 per minute"
     RATELIMIT_FEED_PER_ADDRESS = os.environ.get("RATELIMIT_FEED_PER_ADDRESS") or "300 per minute"
+    # Failed sign-ins (issue 16): per account from any address, and per address on any account.
+    RATELIMIT_LOGIN_ACCOUNT = os.environ.get("RATELIMIT_LOGIN_ACCOUNT") or "10 per 15 minutes"
+    RATELIMIT_LOGIN_ADDRESS = os.environ.get("RATELIMIT_LOGIN_ADDRESS") or "30 per 10 minutes"
+    # Largest request body (bytes): larger is refused with 413 before it is read.
+    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH") or 10 * 1024 * 1024)
 
     # RGPD retention periods applied by `flask tick` (labapp/privacy/retention.py).
     RETENTION_PARTICIPANT_MONTHS = int(os.environ.get("RETENTION_PARTICIPANT_MONTHS") or 24)
