@@ -19,7 +19,7 @@ A later batch migration of `booking_occupancies` on SQLite rebuilds the table an
 drops these triggers: it must create them again (see `create_triggers`).
 
 Revision ID: c4e8a1f2b7d3
-Revises: a7c31e5d9b20
+Revises: c4d8e2f61a37
 Create Date: 2026-12-04 17:20:00
 """
 from alembic import op
@@ -27,7 +27,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'c4e8a1f2b7d3'
-down_revision = 'a7c31e5d9b20'
+down_revision = 'c4d8e2f61a37'
 branch_labels = None
 depends_on = None
 
