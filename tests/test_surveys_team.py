@@ -63,14 +63,17 @@ def test_offering_results_aggregate_its_sessions(client, login, team_user, offer
     assert "Avis des participants : Écoute usagers" in html
     assert "Réponses : <strong>5</strong>" in html
     assert "<strong>60 %</strong>" in html  # 5, 4 and 5 out of 5 answers; not the other session
-    assert "Plus de pratique" in html and "<svg" in html and "<caption>Répartition" in html
+    assert "<svg" in html and "<caption>Répartition" in html
+    # Anonymity: the comment of a session with 3 answers is not shown, even pooled.
+    assert "Plus de pratique" not in html
+    assert "Les commentaires de 2 sessions ou projets de moins de 5 réponses" in html
     assert f"/equipe/avis/session/{first.id}" in html and f"/equipe/avis/session/{second.id}" in html
     assert f"/equipe/avis/session/{elsewhere.id}" not in html
     table = html[html.index("Réponses par session"):]
     assert "<td>3</td>" in table and "<td>2</td>" in table and "<td>4</td>" in table
     csv_text = client.get(f"/equipe/avis/offre/{offering.id}.csv").data.decode("utf-8-sig")
     assert "réponses;5" in csv_text and "taux de satisfaction;0.6000" in csv_text
-    assert "Plus de pratique" in csv_text
+    assert "Plus de pratique" not in csv_text
     session_page = client.get(f"/equipe/avis/session/{first.id}").get_data(as_text=True)
     assert f'href="/equipe/avis/offre/{offering.id}"' in session_page
 

@@ -78,7 +78,7 @@ def detail(code: str):
     scope = request.args.get("scope") if request.args.get("scope") in drilldown.SCOPES else "year"
     page = request.args.get("page", 1, type=int)
     context = {"definition": definition, "year": year, "years": year_choices(year),
-               "scope": scope, "scopes": drilldown.SCOPES}
+               "scope": scope, "scopes": drilldown.SCOPES, "others": None}
     if code == "projets_accompagnes":
         context["page"] = drilldown.projects(year, scope, page)
     elif code == "formations_dispensees":
@@ -88,7 +88,7 @@ def detail(code: str):
         context["bookings"] = drilldown.bookings(year, scope, request.args.get("bpage", 1, type=int))
         context["attendees"] = drilldown.booking_attendees(year, scope)
     else:
-        context["page"] = drilldown.answers_by_target(year, scope, page)
+        context["page"], context["others"] = drilldown.answers_by_target(year, scope, page)
         context["totals"] = drilldown.answers_totals(year, scope)
     return render_template("indicators/detail.html", **context)
 

@@ -294,6 +294,9 @@ def _csv_response(results, filename: str):
     if results.detailed:
         rate = results.satisfaction
         writer.writerow(["taux de satisfaction", "" if rate is None else f"{rate:.4f}"])
+        if results.small_groups:
+            writer.writerow([f"sessions ou projets de moins de {results.min_answers} réponses "
+                             "(commentaires non exportés)", results.small_groups])
         writer.writerow([])
         writer.writerow(["question", "code réponse", "réponse", "nombre"])
         for q in results.questions:
