@@ -64,6 +64,9 @@ class Config:
                                      or "30 per hour;10 per minute")
     RATELIMIT_FEED = os.environ.get("RATELIMIT_FEED") or "30 per minute"
     RATELIMIT_FEED_PER_ADDRESS = os.environ.get("RATELIMIT_FEED_PER_ADDRESS") or "300 per minute"
+    # In-room answers: a room of 40 behind one address answers within a minute or two (the
+    # number of answers is capped by the attendance, in the database).
+    RATELIMIT_ROOM_ANSWER = os.environ.get("RATELIMIT_ROOM_ANSWER") or "120 per minute"
 
     # RGPD retention periods applied by `flask tick` (labapp/privacy/retention.py).
     RETENTION_PARTICIPANT_MONTHS = int(os.environ.get("RETENTION_PARTICIPANT_MONTHS") or 24)

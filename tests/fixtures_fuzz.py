@@ -115,7 +115,7 @@ def world(app, lab, mails):
     _, reset_secret = start_password_reset(agent.email)
     questionnaire = ensure_questionnaire("session")
     surveys.invite("project", running.id, running.title, [surveys.Recipient("lou@example.org", "Lou")])
-    room = surveys.room_link("session", past.id)
+    room = surveys.room_link("project", running.id)  # one contact: one answer in the room
     db.session.commit()
     deliver_due_messages()
     survey_token = next(

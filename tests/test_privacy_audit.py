@@ -116,9 +116,9 @@ def test_a_failing_log_never_breaks_the_request(api, create_user, monkeypatch):
 
 
 def test_answers_given_in_the_room_by_a_team_member_stay_anonymous(client, create_user, login):
-    from labapp.surveys import services
+    from tests.survey_answers import open_room_link
 
-    link = services.room_link("project", 1)
+    link = open_room_link()
     db.session.commit()
     login(create_user("team"))
     before = len(entries())

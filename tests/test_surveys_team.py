@@ -12,6 +12,7 @@ from labapp.trainings import catalogue
 from labapp.trainings import services as trainings
 from tests.fixtures_trainings import at
 from tests.querycount import count_queries
+from tests.survey_answers import open_project_room_link, open_room_link, store_answer
 
 GOOD = {"overall": "5", "usefulness": "yes", "recommend": "yes", "improve": ""}
 
@@ -40,7 +41,7 @@ def held_session(create_session, team_user):
 def answer(kind, target_id, *overall, improve=""):
     link = services.room_link(kind, target_id)
     for value in overall:
-        services.submit_in_room(link.code, {**GOOD, "overall": str(value), "improve": improve})
+        store_answer(link, {**GOOD, "overall": str(value), "improve": improve})
     db.session.commit()
 
 
@@ -160,7 +161,7 @@ def test_team_rewords_a_question_and_its_options_results_survive(client, login, 
     results = services.results_for("project", [1])
     counts = next(q for q in results.questions if q.question.code == "usefulness").counts
     assert ("yes", "Oui, beaucoup", 5) in counts
-    form = client.get(f"/avis/salle/{services.room_link('project', 2).code}")
+    form = client.get(f"/avis/salle/{open_project_room_link(team_user, contacts=10).code}")
     db.session.commit()
     assert "Cet accompagnement vous sert-il au quotidien ?" in form.get_data(as_text=True)
 
@@ -210,17 +211,17 @@ def test_team_adds_optional_questions(client, login, team_user):
     assert (added.required, [o.code for o in added.options]) == (False, ["o1", "o2", "o3"])
     link = services.room_link("session", 5)
     db.session.commit()
-    services.submit_in_room(link.code, {**GOOD, "comment_nous_avez_vous_connus": "o2"})
-    services.submit_in_room(link.code, GOOD)  # optional: may stay unanswered
+    store_answer(link, {**GOOD, "comment_nous_avez_vous_connus": "o2"})
+    store_answer(link, GOOD)  # optional: may stay unanswered
     db.session.commit()
     assert db.session.scalar(select(func.count(Answer.id)).where(Answer.question_id == added.id)) == 1
 
 
 def test_team_stops_asking_a_question_and_asks_it_again(client, login, team_user):
     improve, overall = question("session", "improve"), question("session", "overall")
-    link = services.room_link("session", 5)
+    link = open_room_link()
     db.session.commit()
-    services.submit_in_room(link.code, {**GOOD, "improve": "Plus de pauses"})
+    store_answer(link, {**GOOD, "improve": "Plus de pauses"})
     db.session.commit()
     login(team_user)
     base = "/equipe/avis/questionnaires/session/questions"

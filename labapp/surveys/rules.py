@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime, timedelta
 from typing import TypeVar
 
 SATISFIED_VALUES = (4, 5)
 MIN_ANSWERS = 5  # the anonymity threshold (setting SURVEY_MIN_ANSWERS)
 
 G = TypeVar("G")
+
+# The room link of a session: open from a little before it starts to a while after it ends.
+ROOM_OPENS_BEFORE = timedelta(minutes=15)
+ROOM_CLOSES_AFTER = timedelta(hours=2)
 
 
 def satisfaction_rate(counts_by_value: Mapping[int, int]) -> float | None:
@@ -61,3 +66,16 @@ def pool_small_groups(groups: Iterable[G], minimum: int,
     for group in groups:
         (shown if details_allowed(size(group), minimum) else pooled).append(group)
     return shown, pooled
+
+
+def room_state(now: datetime, opens: datetime | None, closes: datetime | None,
+               answers: int, capacity: int) -> str:
+    """Whether an in-room answer is accepted: "open", "not_yet", "closed" or "full" (as many
+    answers as people who could give one). No window (`opens`/`closes` None): always in it."""
+    if opens is not None and now < opens:
+        return "not_yet"
+    if closes is not None and now >= closes:
+        return "closed"
+    if answers >= capacity:
+        return "full"
+    return "open"

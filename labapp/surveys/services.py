@@ -208,7 +208,7 @@ def clean_answers(questionnaire: Questionnaire, raw: Mapping[str, object]) -> li
     return cleaned
 
 
-def _store_response(questionnaire: Questionnaire, target_kind: str, target_id: int,
+def store_response(questionnaire: Questionnaire, target_kind: str, target_id: int,
                     answers: list[CleanAnswer], channel: str, now: datetime) -> SurveyResponse:
     response = SurveyResponse(questionnaire_id=questionnaire.id, target_kind=target_kind,
                               target_id=target_id, submitted_on=paris_day(now), channel=channel,
@@ -236,7 +236,7 @@ def submit_invitation(token: str, raw: Mapping[str, object], now: datetime | Non
         state = invitation_state(invitation, now)
         raise Conflict("Ce lien a déjà servi : votre première réponse est conservée."
                        if state == "used" else "Ce lien a expiré.")
-    return _store_response(invitation.questionnaire, invitation.target_kind, invitation.target_id,
+    return store_response(invitation.questionnaire, invitation.target_kind, invitation.target_id,
                            answers, "link", now)
 
 
@@ -264,12 +264,11 @@ def room_link_for_code(code: str, now: datetime | None = None) -> RoomLink:
 
 
 def submit_in_room(code: str, raw: Mapping[str, object], now: datetime | None = None) -> SurveyResponse:
-    """Answer anonymously through the in-room link (one per browser is the caller's cookie)."""
-    now = now or utcnow()
-    link = room_link_for_code(code, now)
-    questionnaire = ensure_questionnaire(link.target_kind)
-    answers = clean_answers(questionnaire, raw)
-    return _store_response(questionnaire, link.target_kind, link.target_id, answers, "room", now)
+    """Answer anonymously through the in-room link, within its window and its limit
+    (`room.submit`; one per browser is the caller's cookie)."""
+    from labapp.surveys import room
+
+    return room.submit(code, raw, now)
 
 
 # --- results -------------------------------------------------------------------------------
