@@ -223,11 +223,13 @@ def test_milestones_planned_against_actual(client, login, team, runner):
     runner.invoke(args=["seed-demo"])
     milestone = services.list_milestones()[0]
     login(team)
-    response = client.post(f"/indicateurs/calendrier/{milestone.id}", data={
+    planned = {f"m{milestone.id}-label": milestone.label,
+               f"m{milestone.id}-planned_start": milestone.planned_start.isoformat()}
+    response = client.post(f"/indicateurs/calendrier/{milestone.id}", data={**planned,
         f"m{milestone.id}-actual_start": "2022-02-15", f"m{milestone.id}-actual_end": "2022-02-01"})
     assert response.status_code == 422
     assert "La fin réelle ne peut précéder le début réel." in response.get_data(as_text=True)
-    response = client.post(f"/indicateurs/calendrier/{milestone.id}", data={
+    response = client.post(f"/indicateurs/calendrier/{milestone.id}", data={**planned,
         f"m{milestone.id}-actual_start": "2022-02-15", f"m{milestone.id}-actual_end": "2022-02-28",
         f"m{milestone.id}-note": "Inauguration"}, follow_redirects=True)
     assert "enregistré" in text_of(response) and "Inauguration" in text_of(response)

@@ -14,7 +14,7 @@ from flask_login import current_user
 from labapp.errors import DomainError
 from labapp.extensions import db
 from labapp.forms_util import show_domain_error
-from labapp.indicators import activity, drilldown, record_views, services  # noqa: F401  (routes)
+from labapp.indicators import activity, drilldown, milestone_views, record_views, services  # noqa: F401  (routes)
 from labapp.indicators.charts import bar_chart
 from labapp.indicators.compute import indicators_for_year
 from labapp.indicators.definitions import BY_CODE, STATUS_RULE
