@@ -316,9 +316,18 @@ def test_xlsx_report_reads_back_with_the_api_figures(client, login, team, activi
     book = load_workbook(io.BytesIO(response.data))
     assert book.sheetnames == ["Résultats", "Budget", "Calendrier", "Économies", "Détail"]
     rows = list(book["Résultats"].iter_rows(min_row=3, max_row=6, values_only=True))
+    units = {"count": "nombre", "ratio": "taux"}
     for row, item in zip(rows, figures, strict=True):
-        assert row[:7] == (item["code"], item["label"], item["unit"], item["value"],
+        assert row[:7] == (item["code"], item["label"], units[item["unit"]], item["value"],
                            item["cumulative"], item["target"], item["status"])
+    # Rates and euros are numbers shown by the sheet's formats, in French.
+    rate_row = 3 + [i["code"] for i in figures].index("taux_satisfaction")
+    assert book["Résultats"][f"D{rate_row}"].number_format == "0.0 %"
+    assert book["Budget"]["B3"].number_format == '#,##0.00 "€"'
+    assert book["Budget"]["D3"].number_format == "0.0 %"
+    cells = [c for ws in book for row in ws.iter_rows(values_only=True) for c in row]
+    assert not {"count", "ratio", "in_progress", "completed", "dep-75"} & set(cells)
+    assert "Début (heure de Paris)" in cells and "Début (UTC)" not in cells
     budget = {row[0]: row for row in book["Budget"].iter_rows(min_row=2, max_row=4, values_only=True)}
     assert budget["AMOA / AMOE"][2] == 150000 and budget["AMOA / AMOE"][5] == 90000
     assert "0349-CDBU-CINT" in [c for row in book["Budget"].iter_rows(values_only=True) for c in row]
@@ -331,8 +340,9 @@ def test_csv_report_and_printable_page(client, login, team, activity):
     response = client.get("/indicateurs/rapport/2023.csv")
     body = response.get_data(as_text=True)
     assert response.mimetype == "text/csv" and body.startswith("\ufeffannee;rubrique;")
-    assert "2023;resultats;participants;Nombre de participants aux activités du lab;value;10" in body
-    assert "2023;resultats;taux_satisfaction;" in body and ";value;0,6667" in body
+    assert "2023;resultats;participants;Nombre de participants aux activités du lab;valeur;10" in body
+    assert "2023;resultats;taux_satisfaction;" in body and ";valeur (%);66,7" in body
+    assert ";value;" not in body and "ae_planned" not in body and ";AE prévues (€);" in body
     page = client.get("/indicateurs/rapport?year=2023").get_data(as_text=True)
     assert "css/indicators.css" in page and "Respect du calendrier" in page
 
