@@ -328,6 +328,10 @@ def test_xlsx_report_reads_back_with_the_api_figures(client, login, team, activi
     cells = [c for ws in book for row in ws.iter_rows(values_only=True) for c in row]
     assert not {"count", "ratio", "in_progress", "completed", "dep-75"} & set(cells)
     assert "Début (heure de Paris)" in cells and "Début (UTC)" not in cells
+    formation = next(r for r in book["Détail"].iter_rows(values_only=True)
+                     if r[0] == "Entretiens usagers" and isinstance(r[1], datetime))
+    assert formation[1] == datetime(2023, 3, 1, 10, 0)  # 9:00 UTC is 10:00 in Paris (winter)
+    assert "En cours" in cells and "Terminé" in cells
     budget = {row[0]: row for row in book["Budget"].iter_rows(min_row=2, max_row=4, values_only=True)}
     assert budget["AMOA / AMOE"][2] == 150000 and budget["AMOA / AMOE"][5] == 90000
     assert "0349-CDBU-CINT" in [c for row in book["Budget"].iter_rows(values_only=True) for c in row]
