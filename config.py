@@ -46,6 +46,9 @@ class Config:
     SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD") or None
     SMTP_STARTTLS = _bool("SMTP_STARTTLS", False)
     SMTP_TIMEOUT = 30
+    # The relay delivers addresses whose local part is not ASCII (RFC 6531): only then are
+    # such addresses accepted (labapp/mail/addresses.py).
+    MAIL_SMTPUTF8 = _bool("MAIL_SMTPUTF8", False)
 
     # Calendar (issue 8): ORGANIZER of invitations (empty: the MAIL_FROM address)
     # and how many days a cancelled item stays in feeds with STATUS:CANCELLED.
@@ -67,6 +70,11 @@ class Config:
     # In-room answers: a room of 40 behind one address answers within a minute or two (the
     # number of answers is capped by the attendance, in the database).
     RATELIMIT_ROOM_ANSWER = os.environ.get("RATELIMIT_ROOM_ANSWER") or "120 per minute"
+    # Failed sign-ins (issue 16): per account from any address, and per address on any account.
+    RATELIMIT_LOGIN_ACCOUNT = os.environ.get("RATELIMIT_LOGIN_ACCOUNT") or "10 per 15 minutes"
+    RATELIMIT_LOGIN_ADDRESS = os.environ.get("RATELIMIT_LOGIN_ADDRESS") or "30 per 10 minutes"
+    # Largest request body (bytes): larger is refused with 413 before it is read.
+    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH") or 10 * 1024 * 1024)
 
     # RGPD retention periods applied by `flask tick` (labapp/privacy/retention.py).
     RETENTION_PARTICIPANT_MONTHS = int(os.environ.get("RETENTION_PARTICIPANT_MONTHS") or 24)
