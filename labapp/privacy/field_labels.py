@@ -18,6 +18,7 @@ FIELD_LABELS = {
     "deliverables": "livrables", "description": "description",
     "desired_timeframe": "échéance souhaitée", "direction": "direction",
     "duplicate_of_id": "doublon de", "duration_minutes": "durée", "email": "adresse électronique",
+    "email_verified_at": "date de vérification de l'adresse",
     "end_at": "fin", "end_date": "date de fin", "entity_id": "identifiant de l'élément",
     "entity_type": "type d'élément", "equipment": "équipements", "expires_at": "date d'expiration",
     "fields": "champs", "figures": "chiffres arrêtés", "forecast_fte": "prévision en ETP",
