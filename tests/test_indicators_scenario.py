@@ -112,6 +112,8 @@ def test_figures_from_outside_frozen_and_live(api, lab, create_user, client, log
     report = text_of(client.get("/indicateurs/rapport?year=2029"))
     assert "22 (cumul 22) +17" in report
     csv = client.get("/indicateurs/rapport/2029.csv").get_data(as_text=True)
-    assert "2029;resultats;participants;Nombre de participants aux activités du lab;value;5" in csv
-    assert "2029;resultats;participants;Nombre de participants aux activités du lab;live_value;22" in csv
-    assert "live_value;" not in csv.split("participants")[0]  # only the changed figure
+    assert "2029;resultats;participants;Nombre de participants aux activités du lab;valeur;5" in csv
+    assert ("2029;resultats;participants;Nombre de participants aux activités du lab;"
+            "valeur actuelle (changée depuis l'arrêté);22") in csv
+    assert csv.count("valeur actuelle") == 1  # only the changed figure
+    assert "2029;resultats;;Année arrêtée;arrêtée le;2029-03-05" in csv
