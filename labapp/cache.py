@@ -33,6 +33,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from labapp.db_types import UTCDateTime, utcnow
 from labapp.extensions import db
+from labapp.transactions import best_effort, in_deferred_transaction
 
 VERSION_NAME = "activity"
 # Tables whose writes do not change any computed figure. Calendar revisions
@@ -146,8 +147,11 @@ def cached(namespace: str, key: str, compute: Callable[[], Any], *, alone: bool 
     return value
 
 
-def _store(rows: list[dict]) -> None:
-    postgres = db.session.get_bind().dialect.name == "postgresql"
+def _store(rows: list[dict], executor=None) -> None:
+    """Upsert the entries with `executor` (a Connection, or the session by default)."""
+    executor = db.session if executor is None else executor
+    bind = executor.get_bind() if executor is db.session else executor
+    postgres = bind.dialect.name == "postgresql"
     insert = pg_insert if postgres else sqlite_insert
     # Sorted keys: two workers storing at once lock their rows in the same order.
     statement = insert(CachedFigure).values(sorted(rows, key=lambda row: row["key"]))
@@ -156,12 +160,12 @@ def _store(rows: list[dict]) -> None:
         set_={"version": statement.excluded.version, "payload": statement.excluded.payload,
               "computed_at": statement.excluded.computed_at},
         where=CachedFigure.version <= statement.excluded.version)
-    db.session.execute(statement)
+    executor.execute(statement)
     outdated = select(CachedFigure.key).where(
         CachedFigure.version < min(row["version"] for row in rows))
     if postgres:  # rows another worker is replacing are its to clean (no deadlock)
         outdated = outdated.with_for_update(skip_locked=True)
-    db.session.execute(CachedFigure.__table__.delete().where(CachedFigure.key.in_(outdated)))
+    executor.execute(CachedFigure.__table__.delete().where(CachedFigure.key.in_(outdated)))
 
 
 def warm(fill: Callable[[], Any]) -> int:
@@ -192,7 +196,11 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def _store_new_entries(response):
         rows = g.pop("computed_cache_new", None)
-        if rows and response.status_code < 400:
+        if not rows or response.status_code >= 400:
+            return response
+        if in_deferred_transaction():  # SQLite, a read-only request: never wait for the writer
+            best_effort(lambda conn: _store(rows, conn), "computed cache store")
+        else:
             try:
                 _store(rows)
                 db.session.commit()
