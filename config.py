@@ -46,6 +46,9 @@ class Config:
     SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD") or None
     SMTP_STARTTLS = _bool("SMTP_STARTTLS", False)
     SMTP_TIMEOUT = 30
+    # The relay delivers addresses whose local part is not ASCII (RFC 6531): only then are
+    # such addresses accepted (labapp/mail/addresses.py).
+    MAIL_SMTPUTF8 = _bool("MAIL_SMTPUTF8", False)
 
     # Calendar (issue 8): ORGANIZER of invitations (empty: the MAIL_FROM address)
     # and how many days a cancelled item stays in feeds with STATUS:CANCELLED.

@@ -132,6 +132,10 @@ def register_blueprints(app: Flask) -> None:
     for blueprint in (privacy_bp, privacy_api_bp, audit_bp):
         app.register_blueprint(blueprint)
 
+    from labapp.operations.views import bp as operations_bp
+
+    app.register_blueprint(operations_bp)
+
 
 def register_errorhandlers(app: Flask) -> None:
     from labapp.main.errors import register
@@ -177,6 +181,7 @@ def register_template_helpers(app: Flask) -> None:
 
     from labapp.formatting import FILTERS
     from labapp.navigation import nav_items
+    from labapp.operations.services import operations_alert
 
     app.jinja_env.filters.update(FILTERS)
     app.jinja_env.globals["csp_nonce"] = csp_nonce
@@ -186,7 +191,8 @@ def register_template_helpers(app: Flask) -> None:
         if not has_request_context():  # e-mails rendered by `flask tick` have no request
             return {}
         try:
-            return {"nav_items": nav_items(current_user)}
+            return {"nav_items": nav_items(current_user),
+                    "operations_alert": operations_alert(current_user)}
         except Exception:  # an error page must render even when the database is down
             app.logger.exception("navigation unavailable")
             return {"nav_items": []}

@@ -19,6 +19,7 @@ NAV_ENTRIES = [
     ("Indicateurs", "indicators.dashboard", "team"),
     ("Comptes", "admin.users", "admin"),
     ("Journal d'audit", "audit.log", "admin"),
+    ("Envois en échec", "operations.failures", "admin"),
 ]
 
 

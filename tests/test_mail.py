@@ -24,7 +24,7 @@ def test_message_exists_only_if_its_change_is_committed(app):
 
 def test_file_backend_writes_one_eml_per_message(app, mails):
     queue(3)
-    assert services.deliver_due_messages() == {"sent": 3, "retry": 0, "failed": 0}
+    assert services.deliver_due_messages() == {"sent": 3, "retry": 0, "failed": 0, "failed_ids": []}
     delivered = mails()
     assert sorted(m["Subject"] for m in delivered) == ["Message 0", "Message 1", "Message 2"]
     assert all(m["Message-ID"] and m["Date"] and "Lab Minnov" in m["From"] for m in delivered)
@@ -39,7 +39,7 @@ def test_failing_backend_loses_nothing_and_retries_later(app, monkeypatch, mails
             raise ConnectionRefusedError("smtp down")
 
     monkeypatch.setattr(services, "backend_for", lambda config: Broken())
-    assert services.deliver_due_messages() == {"sent": 0, "retry": 2, "failed": 0}
+    assert services.deliver_due_messages() == {"sent": 0, "retry": 2, "failed": 0, "failed_ids": []}
     rows = db.session.scalars(select(OutboxMessage)).all()
     assert all(r.status == "pending" and r.attempts == 1 and "smtp down" in r.last_error
                for r in rows)

@@ -55,7 +55,7 @@ def test_two_ticks_at_once_send_each_reminder_once(app, create_session, register
         with app.app_context():
             try:
                 barrier.wait()
-                results.append(run_due_jobs(utcnow())["session_reminders"])
+                results.append(next(o.count for o in run_due_jobs(utcnow()) if o.name == "session_reminders"))
             except Exception as error:  # pragma: no cover - reported below
                 errors.append(error)
             finally:

@@ -11,14 +11,16 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from labapp.db_types import UTCDateTime, utcnow
 from labapp.extensions import db
+from labapp.mail.addresses import lookup_form
 
 ROLES = ("agent", "team", "admin")
 ROLE_LABELS = {"agent": "Agent", "team": "Équipe du lab", "admin": "Administrateur"}
 
 
 def normalise_email(email: str) -> str:
-    """E-mails are unique case-insensitively: store them stripped and lower-cased."""
-    return email.strip().lower()
+    """E-mails are unique case-insensitively: stripped, lower-cased, domain in ASCII
+    (the stored form, see labapp/mail/addresses.py)."""
+    return lookup_form(email)
 
 
 class User(UserMixin, db.Model):

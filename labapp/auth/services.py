@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from sqlalchemy import func, select
 
@@ -16,6 +15,7 @@ from labapp.auth.models import ROLES, PasswordResetToken, User, normalise_email
 from labapp.db_types import utcnow
 from labapp.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from labapp.extensions import db
+from labapp.mail.addresses import AddressRefused, canonical_address
 from labapp.secrets_util import hash_secret, new_secret
 
 MIN_PASSWORD_LENGTH = 12
@@ -33,12 +33,14 @@ def require_admin(user: User | None) -> None:
 
 
 def clean_email(email: str, field: str = "email") -> str:
-    """Validate the syntax of an e-mail address and normalise it (no DNS lookup)."""
+    """The address policy of every entry point (labapp/mail/addresses.py): syntax checked
+    (no DNS lookup), domain in ASCII, lower-cased; a non-ASCII local part only with
+    MAIL_SMTPUTF8; ValidationFailed on `field` with the French reason otherwise."""
     try:
-        result = validate_email(email or "", check_deliverability=False)
-    except EmailNotValidError:
-        raise ValidationFailed.on(field, "Adresse électronique invalide.") from None
-    return normalise_email(result.normalized)
+        return canonical_address(email if isinstance(email, str) else "",
+                                 smtputf8=bool(current_app.config.get("MAIL_SMTPUTF8")))
+    except AddressRefused as refused:
+        raise ValidationFailed.on(field, refused.message) from None
 
 
 def find_user_by_email(email: str) -> User | None:

@@ -16,7 +16,7 @@ The MIME `method=` is always the METHOD inside the body.
 from __future__ import annotations
 
 from datetime import datetime
-from email.utils import formataddr, parseaddr
+from email.utils import parseaddr
 
 from flask import current_app
 from markupsafe import Markup, escape
@@ -57,7 +57,7 @@ def build_invitation_message(method: str, event: CalendarEvent, to_email: str, t
     name = one_line(to_name)
     ics = build_invitation(method, event, organizer_email, to_email, name,
                            organizer_name=organizer_name, stamp=stamp)
-    message = compose(formataddr((name, to_email.strip())), subject, text, text_to_html(text))
+    message = compose(to_email.strip(), subject, text, text_to_html(text), to_name=name)
     # Bytes (base64) keep the CRLF line ends and folding exactly as icalendar wrote them.
     message.add_alternative(ics, maintype="text", subtype="calendar",
                             params={"method": method, "charset": "UTF-8"})

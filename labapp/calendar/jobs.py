@@ -21,6 +21,7 @@ BEGIN IMMEDIATE serialises the ticks. Items already over are left alone.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -36,10 +37,13 @@ from labapp.calendar.models import CalendarInvitationState, CalendarSyncCursor
 from labapp.calendar.services import insert_ignoring_duplicates, schedule_hash
 from labapp.extensions import db
 from labapp.formatting import date_fr, time_fr
-from labapp.tick import tick_job
+from labapp.operations.failures import failing_items
+from labapp.tick import checkpoint, item, tick_job
 from labapp.trainings.models import Registration, Session
 
+JOB = "calendar_invitations"
 CURSOR = "invitations"
+CHUNK = 50
 FIRST_RUN_LOOKBACK = timedelta(days=1)
 # A change written (updated_at) before a run read but committed after it is seen
 # by the next runs as long as its transaction lasted less than this.
@@ -82,13 +86,15 @@ def _advance_cursor(now: datetime) -> None:
     db.session.flush()
 
 
-def booking_wants(since: datetime, now: datetime) -> list[Wanted]:
-    """Bookings changed since `since` and not over: approved -> request, refused or
-    cancelled -> cancel (sent only to someone who holds a REQUEST), pending -> nothing."""
+def booking_wants(since: datetime, now: datetime, also: Collection[int] = ()) -> list[Wanted]:
+    """Bookings changed since `since` (or among `also`, those set aside by an earlier run)
+    and not over: approved -> request, refused or cancelled -> cancel (sent only to
+    someone who holds a REQUEST), pending -> nothing."""
+    changed = Booking.updated_at >= since
     bookings = db.session.scalars(
         select(Booking)
         .options(joinedload(Booking.space).joinedload(Space.site), joinedload(Booking.requested_by))
-        .where(Booking.updated_at >= since, Booking.end_at > now,
+        .where(or_(changed, Booking.id.in_(also)) if also else changed, Booking.end_at > now,
                Booking.status.in_(("approved", "refused", "cancelled")))
         .order_by(Booking.id))
     wanted = []
@@ -103,9 +109,10 @@ def booking_wants(since: datetime, now: datetime) -> list[Wanted]:
     return wanted
 
 
-def registration_wants(since: datetime, now: datetime) -> list[Wanted]:
+def registration_wants(since: datetime, now: datetime, also: Collection[int] = ()) -> list[Wanted]:
     """Registrations created, promoted or cancelled since `since`, or whose session
-    changed since then, of sessions not over: confirmed (session on) -> request;
+    changed since then (or among `also`, those set aside by an earlier run), of
+    sessions not over: confirmed (session on) -> request;
     waitlisted, cancelled, or session cancelled -> cancel (only to someone who holds
     a REQUEST). The invitation is the participant's own: it carries the video link."""
     changed_sessions = select(Session.id).where(Session.updated_at >= since)
@@ -114,7 +121,8 @@ def registration_wants(since: datetime, now: datetime) -> list[Wanted]:
         .options(joinedload(Registration.session))
         .where(Session.end_at > now, or_(
             Registration.created_at >= since, Registration.promoted_at >= since,
-            Registration.cancelled_at >= since, Registration.session_id.in_(changed_sessions)))
+            Registration.cancelled_at >= since, Registration.session_id.in_(changed_sessions),
+            Registration.id.in_(also)))
         .order_by(Registration.id)))
     spaces = spaces_by_id(r.session.space_id for r in registrations)
     wanted = []
@@ -188,37 +196,56 @@ def _message(want: Wanted, method: str, first: bool) -> tuple[str, str]:
 
 
 def send_differences(wanted: list[Wanted], now: datetime) -> int:
-    """Queue the REQUEST/CANCEL messages `wanted` calls for; returns how many."""
+    """Queue the REQUEST/CANCEL messages `wanted` calls for; returns how many.
+
+    A chunk at a time: its state rows are claimed (locked), each item is built and queued
+    on its own (`labapp.tick.item`: one that fails is set aside, the others go), then the
+    chunk is committed once the transaction has lasted long enough (`checkpoint`)."""
     wanted = [w for w in wanted if w.state in ("request", "cancel")]
-    if not wanted:
-        return 0
-    rows = _claim(wanted)
     sent = 0
-    for want in wanted:
-        row = rows.get(want.key)
-        if row is None:  # a CANCEL for someone never invited, or a row another run holds
-            continue
-        decision = _decide(want, row)
-        if decision is None:
-            continue
-        method, sequence = decision
-        first = row.state != "request"
-        event = replace(want.event, sequence=sequence,
-                        status="CANCELLED" if method == "CANCEL" else "CONFIRMED")
-        subject, text = _message(want, method, first)
-        queue_invitation(method, event, want.recipient, want.recipient_name, subject, text)
-        row.state = "request" if method == "REQUEST" else "cancel"
-        row.sequence, row.schedule_hash, row.sent_at = sequence, schedule_hash(want.event), now
-        sent += 1
-    db.session.flush()
+    for start in range(0, len(wanted), CHUNK):
+        chunk = wanted[start:start + CHUNK]
+        rows = _claim(chunk)
+        for want in chunk:
+            row = rows.get(want.key)
+            if row is None:  # a CANCEL for someone never invited, or a row another run holds
+                continue
+            with item(f"{want.source}:{want.source_id}"):
+                sent += _send_one(want, row, now)
+        db.session.flush()
+        checkpoint()
     return sent
 
 
-@tick_job("calendar_invitations", order=40)
+def _send_one(want: Wanted, row: CalendarInvitationState, now: datetime) -> int:
+    """Queue what one recipient lacks for one UID and record it; 1 if a message was queued."""
+    decision = _decide(want, row)
+    if decision is None:
+        return 0
+    method, sequence = decision
+    first = row.state != "request"
+    event = replace(want.event, sequence=sequence,
+                    status="CANCELLED" if method == "CANCEL" else "CONFIRMED")
+    subject, text = _message(want, method, first)
+    queue_invitation(method, event, want.recipient, want.recipient_name, subject, text)
+    row.state = "request" if method == "REQUEST" else "cancel"
+    row.sequence, row.schedule_hash, row.sent_at = sequence, schedule_hash(want.event), now
+    db.session.flush()
+    return 1
+
+
+@tick_job(JOB, order=40)
 def send_calendar_invitations(now: datetime) -> int:
-    """Invitations and cancellations for what changed since the last run (idempotent)."""
+    """Invitations and cancellations for what changed since the last run, and for the items
+    an earlier run set aside (idempotent)."""
     since = _scan_since(now)
-    wanted = booking_wants(since, now) + registration_wants(since, now)
+    aside = failing_items(JOB)
+    wanted = (booking_wants(since, now, _ids(aside, "booking"))
+              + registration_wants(since, now, _ids(aside, "registration")))
     sent = send_differences(wanted, now)
     _advance_cursor(now)
     return sent
+
+
+def _ids(keys: list[str], source: str) -> list[int]:
+    return [int(key.partition(":")[2]) for key in keys if key.startswith(source + ":")]

@@ -11,25 +11,31 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
 from flask import current_app, render_template
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 
 from labapp.db_types import utcnow
 from labapp.extensions import db
+from labapp.mail.addresses import needs_smtputf8
 from labapp.mail.backends import backend_for
 from labapp.mail.models import OutboxMessage
 
 MAX_BACKOFF = timedelta(hours=6)
+SMTPUTF8_OFF = ("Adresse avec des lettres accentuées avant le « @ » : elle demande SMTPUTF8, "
+                "non activé (MAIL_SMTPUTF8). Corrigez l'adresse ou activez SMTPUTF8, puis réessayez.")
 
 
-def compose(to: str, subject: str, text: str, html: str | None = None) -> EmailMessage:
-    """An EmailMessage from the lab's address; callers may add alternatives."""
+def compose(to: str, subject: str, text: str, html: str | None = None,
+            to_name: str = "") -> EmailMessage:
+    """An EmailMessage from the lab's address to `to` (an address as stored, see
+    labapp/mail/addresses.py) named `to_name`; callers may add alternatives."""
     message = EmailMessage()
     message["From"] = current_app.config["MAIL_FROM"]
-    message["To"] = to
+    message["To"] = recipient_header(to, to_name)
     # A title typed by someone may hold line breaks: a header must stay one line.
     message["Subject"] = " ".join(subject.split())
     message["Date"] = format_datetime(utcnow())
@@ -38,6 +44,14 @@ def compose(to: str, subject: str, text: str, html: str | None = None) -> EmailM
     if html is not None:
         message.add_alternative(html, subtype="html")
     return message
+
+
+def recipient_header(address: str, name: str = "") -> Address:
+    """The To: header of an address. Built from its parts, so that a local part that is not
+    ASCII (stored before the address policy, or accepted with SMTPUTF8) still makes a
+    message, which delivery then handles on its own (see `queue_message`)."""
+    local, _, domain = address.strip().rpartition("@")
+    return Address(display_name=" ".join((name or "").split()), username=local, domain=domain)
 
 
 def _mail_domain() -> str:
@@ -53,14 +67,23 @@ def undeliverable(address: str) -> bool:
 
 def queue_message(message: EmailMessage) -> OutboxMessage | None:
     """Add a composed message to the outbox in the current transaction (None, and
-    nothing queued, for an undeliverable placeholder address)."""
-    if undeliverable(str(message["To"])):
+    nothing queued, for an undeliverable placeholder address).
+
+    A message to an address that needs SMTPUTF8 is written in UTF-8; unless
+    MAIL_SMTPUTF8 is set it is stored as `failed` at once with the reason, so that it
+    shows in the failed messages and never blocks the others."""
+    to = message["To"]
+    address = to.addresses[0].addr_spec if getattr(to, "addresses", None) else str(to)
+    if undeliverable(address):
         return None
-    row = OutboxMessage(
-        recipient=str(message["To"])[:254],
-        subject=str(message["Subject"])[:255],
-        raw=message.as_string(),
-    )
+    row = OutboxMessage(recipient=address[:254], subject=str(message["Subject"])[:255])
+    if needs_smtputf8(address):
+        row.raw = message.as_string(policy=message.policy.clone(utf8=True))
+        if not current_app.config.get("MAIL_SMTPUTF8"):
+            row.status = "failed"
+            row.last_error = SMTPUTF8_OFF
+    else:
+        row.raw = message.as_string()
     db.session.add(row)
     return row
 
@@ -101,13 +124,16 @@ def _claim_next(now) -> OutboxMessage | None:
 def deliver_due_messages(limit: int = 500, progress: Callable[[int], None] | None = None) -> dict:
     """Deliver pending messages that are due; commits after each one.
 
-    Returns counts {"sent", "retry", "failed"}. A failing backend loses nothing:
-    the message stays pending with a later `next_attempt_at`, and is marked
-    failed only after OUTBOX_MAX_ATTEMPTS attempts.
+    Returns counts {"sent", "retry", "failed"} and "failed_ids", the messages that
+    failed for good in this run. A failing backend loses nothing: the message stays
+    pending with a later `next_attempt_at`, and is marked failed only after
+    OUTBOX_MAX_ATTEMPTS attempts (admins may then retry it). Each message is sent on
+    its own: one that cannot go never holds back the others.
     """
     backend = backend_for(current_app.config)
     max_attempts = current_app.config["OUTBOX_MAX_ATTEMPTS"]
-    counts = {"sent": 0, "retry": 0, "failed": 0}
+    smtputf8 = bool(current_app.config.get("MAIL_SMTPUTF8"))
+    counts = {"sent": 0, "retry": 0, "failed": 0, "failed_ids": []}
     for _ in range(limit):
         now = utcnow()
         row = _claim_next(now)
@@ -116,12 +142,16 @@ def deliver_due_messages(limit: int = 500, progress: Callable[[int], None] | Non
             break
         row.attempts += 1
         try:
+            if needs_smtputf8(row.recipient) and not smtputf8:
+                raise UndeliverableHere(SMTPUTF8_OFF)
             backend.send(row.id, row.raw)
         except Exception as exc:  # any transport failure: keep the message
-            row.last_error = f"{type(exc).__name__}: {exc}"[:500]
-            if row.attempts >= max_attempts:
+            row.last_error = (str(exc) if isinstance(exc, UndeliverableHere)
+                              else f"{type(exc).__name__}: {exc}")[:500]
+            if row.attempts >= max_attempts or isinstance(exc, UndeliverableHere):
                 row.status = "failed"
                 counts["failed"] += 1
+                counts["failed_ids"].append(row.id)
             else:
                 row.next_attempt_at = now + backoff(row.attempts)
                 counts["retry"] += 1
@@ -132,3 +162,34 @@ def deliver_due_messages(limit: int = 500, progress: Callable[[int], None] | Non
         if progress:
             progress(1)
     return counts
+
+
+class UndeliverableHere(Exception):
+    """A message this configuration cannot deliver however often it tries."""
+
+
+def failed_messages_query():
+    """Messages that could not be delivered, newest first (a select to page through)."""
+    return select(OutboxMessage).where(OutboxMessage.status == "failed").order_by(
+        OutboxMessage.id.desc())
+
+
+def failed_messages(ids: list[int] | None = None) -> list[OutboxMessage]:
+    query = failed_messages_query()
+    return list(db.session.scalars(query if ids is None else query.where(OutboxMessage.id.in_(ids))))
+
+
+def count_failed_messages() -> int:
+    return db.session.scalar(select(func.count()).select_from(OutboxMessage)
+                             .where(OutboxMessage.status == "failed")) or 0
+
+
+def retry_failed_messages(ids: list[int] | None = None) -> int:
+    """Put failed messages (those of `ids`, or all with None) back in the outbox, due now,
+    with their attempts reset; returns how many. Unknown or not-failed ids are ignored."""
+    query = update(OutboxMessage).where(OutboxMessage.status == "failed")
+    if ids is not None:
+        query = query.where(OutboxMessage.id.in_(ids))
+    return db.session.execute(
+        query.values(status="pending", attempts=0, next_attempt_at=utcnow())
+        .execution_options(synchronize_session=False)).rowcount

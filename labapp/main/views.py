@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template, url_for
 from flask_login import current_user
-from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from labapp.extensions import db
@@ -34,13 +33,18 @@ def index():
 @bp.get("/healthz")
 def healthz():
     """Liveness and database check for load balancers and monitoring."""
+    from labapp.operations.services import health
+
     try:
-        db.session.execute(text("SELECT 1"))
+        state = health()
         db.session.rollback()
     except SQLAlchemyError:
         db.session.rollback()
         return {"status": "error", "database": "unreachable"}, 503
-    return {"status": "ok", "database": "ok"}
+    last = state.last_tick.isoformat() if state.last_tick else None
+    return {"status": "ok", "database": "ok",
+            "tick": {"last_run": last, "late": state.late,
+                     "failed_messages": state.failed_messages, "failed_items": state.failed_items}}
 
 
 @pages_bp.get("/plan-du-site")

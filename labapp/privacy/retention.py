@@ -41,6 +41,7 @@ from labapp.privacy.placeholders import (
 )
 from labapp.projects.models import Project, ProjectContact
 from labapp.surveys.models import Invitation
+from labapp.tick import item
 from labapp.timeutil import to_paris
 from labapp.trainings.models import Registration, Session
 
@@ -189,18 +190,24 @@ STEP_TABLES = {
 
 
 def apply_retention(now: datetime, policy: RetentionPolicy) -> dict[str, int]:
-    """Apply every period at `now`; returns the number of rows changed by step."""
+    """Apply every period at `now`; returns the number of rows changed by step. In a tick,
+    each step is an item of its own: one that fails is set aside and the others run."""
     participants = months_before(now, policy.participant_months)
     logs = months_before(now, policy.log_months)
-    return {
-        "registrations": anonymise_registrations(participants),
-        "invitations": anonymise_invitations(participants),
-        "project_contacts": anonymise_project_contacts(participants),
-        "calendar_recipients": forget_calendar_recipients(),
-        "booking_texts": clear_booking_texts(months_before(now, policy.booking_text_months)),
-        "mail_bodies": erase_mail_bodies(now - timedelta(days=policy.mail_body_days)),
-        "messages": delete_old_messages(logs),
-        "revoked_tokens": delete_revoked_tokens(logs),
-        "reset_links": delete_reset_links(now - timedelta(days=policy.reset_link_days)),
-        "audit": delete_old_audit(months_before(now, policy.audit_months)),
+    steps = {
+        "registrations": lambda: anonymise_registrations(participants),
+        "invitations": lambda: anonymise_invitations(participants),
+        "project_contacts": lambda: anonymise_project_contacts(participants),
+        "calendar_recipients": forget_calendar_recipients,
+        "booking_texts": lambda: clear_booking_texts(months_before(now, policy.booking_text_months)),
+        "mail_bodies": lambda: erase_mail_bodies(now - timedelta(days=policy.mail_body_days)),
+        "messages": lambda: delete_old_messages(logs),
+        "revoked_tokens": lambda: delete_revoked_tokens(logs),
+        "reset_links": lambda: delete_reset_links(now - timedelta(days=policy.reset_link_days)),
+        "audit": lambda: delete_old_audit(months_before(now, policy.audit_months)),
     }
+    counts = dict.fromkeys(steps, 0)
+    for name, step in steps.items():
+        with item(f"step:{name}"):
+            counts[name] = step()
+    return counts

@@ -16,7 +16,7 @@ from labapp.db_types import utcnow
 from labapp.extensions import db
 from labapp.surveys.models import Invitation, SurveyDispatch
 from labapp.surveys.services import Recipient, claim_target, config, invite, send_reminder
-from labapp.tick import tick_job
+from labapp.tick import checkpoint, item, tick_job
 
 
 @dataclass
@@ -52,8 +52,10 @@ def send_due_surveys(kind: str, now: datetime) -> int:
     source = SOURCES[kind]
     sent = 0
     for target_id, title, recipients in source.due():
-        if claim_target(kind, target_id):
-            sent += invite(kind, target_id, title, recipients, now)
+        with item(f"{kind}:{target_id}"):
+            if claim_target(kind, target_id):
+                sent += invite(kind, target_id, title, recipients, now)
+        checkpoint()
     return sent
 
 
@@ -170,6 +172,8 @@ def survey_reminders(now: datetime) -> int:
     ).order_by(Invitation.id).limit(500))
     sent = 0
     for invitation in db.session.scalars(query).all():
-        title = target_title(invitation.target_kind, invitation.target_id)
-        sent += send_reminder(invitation, title, now)
+        with item(f"invitation:{invitation.id}"):
+            title = target_title(invitation.target_kind, invitation.target_id)
+            sent += send_reminder(invitation, title, now)
+        checkpoint()
     return sent

@@ -13,7 +13,7 @@ from flask import current_app
 from sqlalchemy import func, select, update
 
 from labapp.extensions import db
-from labapp.tick import tick_job
+from labapp.tick import checkpoint, item, tick_job
 from labapp.trainings import mails
 from labapp.trainings.models import Registration, Session
 from labapp.trainings.registrations import promote_waitlist
@@ -38,20 +38,29 @@ def send_session_reminders(now: datetime) -> int:
     ).all()
     sent = 0
     for registration_id, _session_id in due:
-        claimed = db.session.execute(
-            update(Registration)
-            .where(Registration.id == registration_id, Registration.reminder_sent_at.is_(None),
-                   Registration.status == "confirmed")
-            .values(reminder_sent_at=now)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if claimed != 1:
-            continue  # another tick got it, or it was cancelled meanwhile
-        registration = db.session.get(Registration, registration_id, populate_existing=True)
-        mails.send_reminder_mail(registration, registration.session)
-        sent += 1
+        with item(f"registration:{registration_id}"):
+            sent += _remind(registration_id, now)
+        checkpoint()
     db.session.flush()
     return sent
+
+
+def _remind(registration_id: int, now: datetime) -> int:
+    """Claim one reminder (conditional UPDATE) and queue it; 0 if another tick got it or the
+    registration was cancelled meanwhile."""
+    claimed = db.session.execute(
+        update(Registration)
+        .where(Registration.id == registration_id, Registration.reminder_sent_at.is_(None),
+               Registration.status == "confirmed")
+        .values(reminder_sent_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        return 0
+    registration = db.session.get(Registration, registration_id, populate_existing=True)
+    mails.send_reminder_mail(registration, registration.session)
+    db.session.flush()
+    return 1
 
 
 @tick_job("waitlist_promotions", order=30)
@@ -73,6 +82,8 @@ def promote_waitlists(now: datetime) -> int:
     ).all()
     promoted = 0
     for session_id in candidates:
-        session = lock_session(session_id)
-        promoted += len(promote_waitlist(session, now))
+        with item(f"session:{session_id}"):
+            promoted += len(promote_waitlist(lock_session(session_id), now))
+            db.session.flush()
+        checkpoint()
     return promoted
