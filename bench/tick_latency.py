@@ -13,13 +13,15 @@ turn) and a writer (an agent registers for a session, then cancels: POST then
 DELETE). First without a tick (`--idle` rounds each), then while `flask tick` runs
 in a subprocess, until it exits. Prints p50/p95/max per request kind for both
 phases, the tick's duration and what it did. Bounded: every loop stops after a
-fixed count or when the tick ends (at most `--max-seconds`).
+fixed count or when the tick ends (at most `--max-seconds`). Requests slower than
+200 ms during the tick are listed with their time inside the app (Server-Timing).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -84,6 +86,7 @@ class Client:
     def __init__(self, base: str, token: str, session_id: int):
         self.base, self.token, self.session_id = base, token, session_id
         self.samples: list[tuple[str, float, float, int]] = []
+        self.app_ms: dict[int, float] = {}  # sample index -> the app's own time (Server-Timing)
         self.lock = threading.Lock()
 
     def _timed(self, kind: str, method: str, path: str, body=None):
@@ -94,7 +97,11 @@ class Client:
         except OSError:
             result, status = None, 599
         elapsed = (time.monotonic() - started) * 1000
+        timing = re.search(r"app;dur=([\d.]+)", (result.headers.get("Server-Timing", "")
+                                                  if result is not None else ""))
         with self.lock:
+            if timing:
+                self.app_ms[len(self.samples)] = float(timing.group(1))
             self.samples.append((kind, started, elapsed, status))
         return result
 
@@ -145,13 +152,15 @@ def main() -> None:
     parser.add_argument("--invitations", type=int, default=400)
     parser.add_argument("--idle", type=int, default=150, help="rounds of each client without a tick")
     parser.add_argument("--max-seconds", type=int, default=600)
+    parser.add_argument("--trace", action="store_true",
+                        help="also list the tick's longest transactions (bench/tick_trace.py)")
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="labapp-tick-"))
     url = prepare_database(args.engine, args.database_url, workdir)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    env = server_env(url, workdir, port, LOG_LEVEL="WARNING")
+    env = server_env(url, workdir, port, LOG_LEVEL="WARNING", SERVER_TIMING="1")
     flask(env, "db", "upgrade")
     flask(env, "seed-demo")
     started = time.monotonic()
@@ -178,7 +187,9 @@ def main() -> None:
         load.start()
         time.sleep(0.5)
         tick_start = time.monotonic()
-        tick = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "tick"],
+        command = ([sys.executable, str(ROOT / "bench" / "tick_trace.py")] if args.trace
+                   else [sys.executable, "-m", "flask", "--app", "wsgi", "tick"])
+        tick = subprocess.Popen(command,
                                 cwd=ROOT, env=env, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True)
         try:
@@ -196,7 +207,13 @@ def main() -> None:
 
     print(f"{args.engine}: {args.invitations} invitations dues ; `flask tick` "
           f"{tick_end - tick_start:.1f} s (code {tick.returncode}, démarrage de Python compris)")
-    print("\n".join(f"<!-- {line} -->" for line in (err or "").strip().splitlines()[-12:]))
+    print("\n".join(f"<!-- {line} -->" for line in (err or "").strip().splitlines()[-26:]))
+    slow = sorted((started - tick_start, kind, elapsed, client.app_ms.get(index, -1))
+                  for index, (kind, started, elapsed, _) in enumerate(client.samples)
+                  if elapsed > 200 and tick_start <= started <= tick_end)
+    for offset, kind, elapsed, app_ms in slow:
+        print(f"<!-- over 200 ms: {kind} at t+{offset:.2f} s of the tick: {elapsed:.0f} ms "
+              f"(in the app: {app_ms:.0f} ms) -->")
     print()
     print(f"| {args.engine} | phase | requêtes | p50 (ms) | p95 (ms) | max (ms) | 5xx |")
     print("|---|---|---|---|---|---|---|")
