@@ -55,7 +55,8 @@ def _report():
     held.sort(reverse=True)
     print(f"TRACE {len(held)} transactions, total {sum(h[0] for h in held):.2f} s", file=sys.stderr)
     for d, job, n, first, last in held[:12]:
-        print(f"TRACE {d*1000:8.0f} ms job={job} statements={n} first={first!r} last={last!r}", file=sys.stderr)
+        print(f"TRACE {d * 1000:8.0f} ms job={job} statements={n} first={first!r} last={last!r}",
+              file=sys.stderr)
 
 
 from flask.cli import main  # noqa: E402
