@@ -52,7 +52,8 @@ def _sqlite_on_connect(dbapi_connection, connection_record):
     serialised at BEGIN (waiting up to busy_timeout) instead of failing later with
     "database is locked" when a read transaction tries to upgrade. A read-only
     request's transactions start with a plain (deferred) BEGIN: in WAL mode a reader
-    never waits for the writer (labapp/transactions.py).
+    never waits for the writer. See labapp/transactions.py, which also keeps a long
+    writer (`flask tick`) from starving the others.
     """
     if not isinstance(dbapi_connection, sqlite3.Connection):
         return
@@ -68,8 +69,6 @@ def _sqlite_on_connect(dbapi_connection, connection_record):
 @event.listens_for(Engine, "begin")
 def _sqlite_on_begin(conn):
     if conn.dialect.name == "sqlite":
-        from labapp.transactions import read_only_request
+        from labapp.transactions import begin_sqlite
 
-        deferred = not conn.get_execution_options().get(IMMEDIATE_OPTION) and read_only_request()
-        conn.info[DEFERRED] = deferred
-        conn.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
+        begin_sqlite(conn)

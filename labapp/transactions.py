@@ -20,6 +20,14 @@ help). So the few GET views that write say so:
   connection, waiting BEST_EFFORT_WAIT_MS at most, skipped (logged) when the lock is
   busy. Never a 500, and never part of an acknowledged write.
 
+Writers take turns. SQLite's own busy handler polls a busy lock every 100 ms once it has
+waited a little, while `flask tick` commits its batches and begins the next one within
+microseconds: a request could wait through many batches (seconds) without ever seeing
+the lock free. So BEGIN IMMEDIATE polls every few milliseconds itself (up to the
+connection's busy_timeout), and a connection outside a request (the CLI, the tick) that
+has held the lock for HOLD_BEFORE_PAUSE leaves it free for PAUSE before its next
+transaction: a waiting request gets in between two batches.
+
 Under TESTING, a write inside a read-only request's deferred transaction raises
 (every test that requests a GET checks it); in production it is logged. PostgreSQL
 is untouched: every helper here does what it did before (one transaction per request).
@@ -29,6 +37,8 @@ from __future__ import annotations
 
 import logging
 import re
+import sqlite3
+import time
 from collections.abc import Callable
 
 from flask import Flask, current_app, has_app_context, has_request_context, request
@@ -43,6 +53,10 @@ log = logging.getLogger("labapp.transactions")
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 READ_ONLY = "labapp.read_only"  # request.environ key, set for each request
 BEST_EFFORT_WAIT_MS = 50
+HOLD_BEFORE_PAUSE = 0.1  # seconds of write lock held outside a request before a pause
+PAUSE = 0.015  # seconds the lock is left free then (several polls of a waiting writer)
+POLL_MAX = 0.003  # longest sleep between two tries of a waiting BEGIN IMMEDIATE
+_TAKEN_AT, _RELEASED_AT, _HELD = "labapp_lock_taken_at", "labapp_lock_released_at", "labapp_lock_held"
 _WRITE = re.compile(r"^\s*(?:INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
 
 
@@ -59,6 +73,58 @@ def writes(view):
 def read_only_request() -> bool:
     """Whether the current request only reads (its SQLite transactions are deferred)."""
     return has_request_context() and request.environ.get(READ_ONLY, False)
+
+
+def begin_sqlite(conn: Connection) -> None:
+    """Start a transaction on an SQLite connection (the engine's "begin" hook): deferred
+    in a read-only request, else BEGIN IMMEDIATE, taking turns with the other writers."""
+    deferred = not conn.get_execution_options().get(IMMEDIATE_OPTION) and read_only_request()
+    conn.info[DEFERRED] = deferred
+    raw = conn.connection.dbapi_connection
+    if deferred:
+        raw.execute("BEGIN")
+        return
+    info = conn.info
+    now = time.monotonic()
+    if now - info.get(_RELEASED_AT, 0.0) >= PAUSE:
+        info[_HELD] = 0.0  # the lock was free long enough since this connection's last turn
+    elif info.get(_HELD, 0.0) >= HOLD_BEFORE_PAUSE and not has_request_context():
+        time.sleep(PAUSE)
+        info[_HELD] = 0.0
+    _begin_immediate(raw)
+    info[_TAKEN_AT] = time.monotonic()
+
+
+def _begin_immediate(raw: sqlite3.Connection) -> None:
+    """BEGIN IMMEDIATE, trying again every few milliseconds while another connection
+    writes, for as long as the connection's busy_timeout."""
+    wait_ms = raw.execute("PRAGMA busy_timeout").fetchone()[0]
+    deadline = time.monotonic() + wait_ms / 1000
+    raw.execute("PRAGMA busy_timeout = 0")
+    try:
+        delay = 0.0005
+        while True:
+            try:
+                raw.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as error:
+                left = deadline - time.monotonic()
+                if "locked" not in str(error) or left <= 0:
+                    raise OperationalError("BEGIN IMMEDIATE", None, error) from error
+            time.sleep(min(delay, left))
+            delay = min(delay * 2, POLL_MAX)
+    finally:
+        raw.execute(f"PRAGMA busy_timeout = {wait_ms}")
+
+
+@event.listens_for(Engine, "commit")
+@event.listens_for(Engine, "rollback")
+def _released(conn):
+    taken = conn.info.pop(_TAKEN_AT, None)
+    if taken is not None:
+        now = time.monotonic()
+        conn.info[_HELD] = conn.info.get(_HELD, 0.0) + now - taken
+        conn.info[_RELEASED_AT] = now
 
 
 def need_write_lock() -> bool:
