@@ -67,6 +67,11 @@ class Config:
                                      or "30 per hour;10 per minute")
     RATELIMIT_FEED = os.environ.get("RATELIMIT_FEED") or "30 per minute"
     RATELIMIT_FEED_PER_ADDRESS = os.environ.get("RATELIMIT_FEED_PER_ADDRESS") or "300 per minute"
+    # Failed sign-ins (issue 16): per account from any address, and per address on any account.
+    RATELIMIT_LOGIN_ACCOUNT = os.environ.get("RATELIMIT_LOGIN_ACCOUNT") or "10 per 15 minutes"
+    RATELIMIT_LOGIN_ADDRESS = os.environ.get("RATELIMIT_LOGIN_ADDRESS") or "30 per 10 minutes"
+    # Largest request body (bytes): larger is refused with 413 before it is read.
+    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH") or 10 * 1024 * 1024)
 
     # RGPD retention periods applied by `flask tick` (labapp/privacy/retention.py).
     RETENTION_PARTICIPANT_MONTHS = int(os.environ.get("RETENTION_PARTICIPANT_MONTHS") or 24)

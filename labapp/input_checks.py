@@ -19,6 +19,17 @@ def text_problem(value: str) -> str | None:
     return None
 
 
+LINE_BREAK = "Ce champ tient sur une ligne : retirez les retours à la ligne."
+
+
+def line_problem(value: str | None) -> str | None:
+    """Why a one-line text (a name or a title, which e-mails show) is refused: a line break
+    or any other control character (it would fake header lines in a mail body)."""
+    if value and any(ord(c) < 32 or ord(c) == 127 for c in value):
+        return LINE_BREAK
+    return None
+
+
 def within_integer_limit(value: int) -> bool:
     """Whether `value` fits an SQL INTEGER column (and an id lookup)."""
     return -INTEGER_LIMIT <= value <= INTEGER_LIMIT

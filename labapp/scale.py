@@ -109,7 +109,8 @@ def seed_scale(sites: int, progress: Callable[[int], None] = lambda n: None,
         user_id = _next_id(User)
         agents = [{"id": user_id + i, "email": f"agent{i}.site{index}@interieur.gouv.fr",
                    "name": f"Agent {i} — site {index}", "role": "agent", "active": True,
-                   "password_hash": None, "created_at": now, "session_version": 1}
+                   "password_hash": None, "created_at": now, "session_version": 1,
+                   "email_verified_at": now}
                   for i in range(AGENTS_PER_SITE)]
         _bulk(User, agents, progress)
         agent_ids = [a["id"] for a in agents]

@@ -20,3 +20,22 @@ def hash_secret(secret: str) -> str:
 def same_hash(stored: str, secret: str) -> bool:
     """Constant-time check that `secret` hashes to `stored`."""
     return hmac.compare_digest(stored, hash_secret(secret))
+
+
+NO_STORE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+
+
+def carries_secret(view):
+    """Mark a view whose response shows a secret (a token, a capability link): no cache
+    keeps it, and it is never sent on as a referrer."""
+    from functools import wraps
+
+    from flask import make_response
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        response = make_response(view(*args, **kwargs))
+        response.headers.update(NO_STORE_HEADERS)
+        return response
+
+    return wrapper

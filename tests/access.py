@@ -22,7 +22,7 @@ import contextvars
 import re
 import shutil
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 from urllib.parse import quote
@@ -33,6 +33,7 @@ from tests.conftest import PASSWORD
 from tests.fixtures_bookings import at, future_day
 
 ANON, OWNER, OTHER, TEAM, ADMIN = "anonymous", "owner", "other", "team", "admin"
+PENDING_PASSWORD = "le mot de passe choisi à l'inscription"
 ROLES = (ANON, OWNER, OTHER, TEAM, ADMIN)
 
 ALLOWED = {
@@ -72,6 +73,7 @@ ACCESS: dict[str, Access] = {
     # accounts
     "auth.login": _a("public"), "auth.signup": _a("public"),
     "auth.forgot_password": _a("public"), "auth.reset_password": _a("token-link"),
+    "auth.verify_email": _a("token-link"),
     "auth.logout": _a("agent"), "auth.profile": _a("agent"), "auth.create_token": _a("agent"),
     "auth.revoke_token": _a("self"), "auth_api.me": _a("agent"),
     # ProConnect is not configured in the walk (tests/test_proconnect.py runs it against a
@@ -82,6 +84,7 @@ ACCESS: dict[str, Access] = {
     "auth.proconnect_logout": _a("agent", "ProConnect not configured: 404 once logged in",
                                  owner=404, other=404, team=404, admin=404),
     "admin.users": _a("admin"), "admin.update_user": _a("admin"), "audit.log": _a("admin"),
+    "operations.failures": _a("admin"), "operations.retry": _a("admin"),
     "privacy.my_data": _a("agent"), "privacy.my_data_json": _a("agent"),
     "privacy.delete_my_account": _a("agent", "the world's only admin may not delete their "
                                     "account (the lab would have no admin left)", admin=409),
@@ -206,6 +209,7 @@ def _users():
     }
     for user in people.values():
         user.password_hash = password_hash()
+        user.email_verified_at = datetime.now(UTC)
     db.session.add_all(people.values())
     db.session.flush()
     return people
@@ -215,7 +219,6 @@ def build_world():
     """One object of every kind, the personal ones owned by `owner`; committed.
 
     Returns plain values (ids, secrets), valid after the ORM session is gone."""
-    from datetime import UTC, datetime
 
     from labapp.auth.services import start_password_reset
     from labapp.auth.tokens import create_api_token
@@ -315,7 +318,12 @@ def build_world():
     w.feed_secret = calendar.feed_secret(calendar.feed_token(owner, "personal"))
     w.other_space_feed_secret = calendar.feed_secret(
         calendar.feed_token(other, "space", spaces["plenary"].id))
-    w.reset_secret = start_password_reset(owner.email)[1]
+    w.reset_secret = start_password_reset(owner.email).secret
+    from labapp.auth.links import issue_link
+    from labapp.auth.services import create_user as create_account
+
+    pending = create_account("en.attente@interieur.gouv.fr", name="En attente", verified=False)
+    w.verify_secret = issue_link(pending, "verify", PENDING_PASSWORD).secret
 
     expense = Expense(spent_on=date(2024, 3, 14), nature="amoa", ae=100, cp=0,
                       created_by_id=team.id)
@@ -463,6 +471,7 @@ DEFAULT_ARGUMENTS = {
 # Rules whose arguments differ from the defaults.
 ENDPOINT_ARGUMENTS = {
     "auth.reset_password": lambda w: {"token": w.reset_secret},
+    "auth.verify_email": lambda w: {"token": w.verify_secret},
     "surveys.answer": lambda w: {"token": w.survey_secret},
     "surveys.room": lambda w: {"code": w.room_code},
     "trainings.manage_registration": lambda w: {"token": w.manage_secret},
@@ -512,8 +521,10 @@ VALID_BODIES = {
     "auth.forgot_password": lambda w, r: {"email": OWNER_EMAIL},
     "auth.reset_password": lambda w, r: {"password": "un nouveau mot de passe",
                                          "confirm": "un nouveau mot de passe"},
+    "auth.verify_email": lambda w, r: {"password": PENDING_PASSWORD},
     "auth.create_token": lambda w, r: {"label": "Mon script"},
     "admin.update_user": lambda w, r: {"role": "team", "active": "y"},
+    "operations.retry": lambda w, r: {"scope": "all"},
     "privacy.delete_my_account": lambda w, r: {"password": PASSWORD, "confirm": "y"},
     "bookings.calendar": lambda w, r: {"date": w.day.isoformat()},  # the owner's booking's week
     "bookings.check_slot": lambda w, r: {"space_id": w.space_id, "start": _iso(w.day, "16:00"),

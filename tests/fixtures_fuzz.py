@@ -13,6 +13,7 @@ from sqlalchemy import text
 from werkzeug.security import generate_password_hash
 
 from labapp.extensions import db
+from labapp.mail.models import OutboxMessage
 from tests.conftest import PASSWORD
 from tests.fixtures_bookings import at, future_day
 
@@ -21,6 +22,8 @@ from tests.fixtures_bookings import at, future_day
 def world(app, lab, mails):
     """Accounts, bookings, sessions, registrations, projects, records and the secrets of
     the capability URLs: something for every route to act on (committed)."""
+    from labapp.auth.links import issue_link
+    from labapp.auth.services import create_user as create_account
     from labapp.auth.services import create_user as new_user
     from labapp.auth.services import start_password_reset
     from labapp.auth.tokens import create_api_token
@@ -112,12 +115,18 @@ def world(app, lab, mails):
     db.session.add(milestone)
     indicators.freeze_year(team, 2024, {})
     token_row, _ = create_api_token(agent, "Intégration")
-    _, reset_secret = start_password_reset(agent.email)
+    reset_secret = start_password_reset(agent.email).secret
+    pending = create_account("en.attente@interieur.gouv.fr", name="En attente", verified=False)
+    verify_secret = issue_link(pending, "verify", "le mot de passe choisi").secret
     questionnaire = ensure_questionnaire("session")
     surveys.invite("project", running.id, running.title, [surveys.Recipient("lou@example.org", "Lou")])
     room = surveys.room_link("session", past.id)
     db.session.commit()
     deliver_due_messages()
+    undelivered = OutboxMessage(recipient="perdu@example.org", subject="Non distribué", raw="x",
+                                status="failed", attempts=10, last_error="SMTP down")
+    db.session.add(undelivered)
+    db.session.commit()
     survey_token = next(
         re.search(r"http://lab\.test/avis/([A-Za-z0-9_-]{20,})", body).group(1)
         for body in (m.get_body(("plain",)).get_content() for m in mails())
@@ -134,7 +143,8 @@ def world(app, lab, mails):
         requested=ref(requested), running=ref(running), contact=ref(contact), entry=ref(entry),
         closure=ref(closure),
         expense=ref(expense), milestone=ref(milestone), token=ref(token_row),
-        reset_secret=reset_secret, question=ref(question), survey_token=survey_token,
+        reset_secret=reset_secret, verify_secret=verify_secret, question=ref(question),
+        survey_token=survey_token,
         room_code=room.code,
     )
     db.session.remove()  # the requests then start from what is committed, like in production

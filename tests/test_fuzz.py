@@ -114,6 +114,10 @@ FORM_CASES: dict[str, FormCase] = {
     "/admin/comptes/<int:user_id>": FormCase(
         "admin", lambda w: f"/admin/comptes/{w.other.id}", lambda w: "/admin/comptes"
     ),
+    "/admin/envois/renvoyer": FormCase(
+        "admin", lambda w: "/admin/envois/renvoyer", lambda w: "/admin/envois",
+        lambda w: {"scope": "checked", "message": "1"},
+    ),
     "/agenda/sessions/<int:session_id>/inscription": FormCase(
         None,
         lambda w: f"/agenda/sessions/{w.upcoming.id}/inscription",
@@ -167,6 +171,12 @@ FORM_CASES: dict[str, FormCase] = {
         lambda w: f"/compte/mot-de-passe/{w.reset_secret}",
         lambda w: f"/compte/mot-de-passe/{w.reset_secret}",
         lambda w: {"password": "un nouveau mot de passe", "confirm": "un nouveau mot de passe"},
+    ),
+    "/compte/verification/<token>": FormCase(
+        None,
+        lambda w: f"/compte/verification/{w.verify_secret}",
+        lambda w: f"/compte/verification/{w.verify_secret}",
+        lambda w: {"password": "le mot de passe choisi"},
     ),
     "/compte/profil/jetons": FormCase(
         "agent",

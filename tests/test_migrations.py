@@ -71,3 +71,30 @@ def test_sqlite_batch_migrations_keep_the_rows_of_referencing_tables(tmp_path):
         assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1  # back on
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.mark.parametrize("engine", ["sqlite", pytest.param("postgres", marks=pytest.mark.skipif(
+    not dbsetup.PG_URL, reason=dbsetup.PG_REASON))])
+def test_stored_addresses_are_rewritten_in_their_canonical_form(tmp_path, engine):
+    """a7c31e5d9b20: a Unicode domain becomes ASCII (IDNA), lower-cased; a rewrite that would
+    collide with another account's address leaves that row as it was."""
+    from sqlalchemy import insert
+
+    from labapp.auth.models import User
+
+    url = (f"sqlite:///{tmp_path / 'a.db'}" if engine == "sqlite"
+           else dbsetup.scratch_postgres_database("addresses"))
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
+    with app.app_context():
+        upgrade(directory=str(MIGRATIONS_DIR), revision="5f1888e0e910")
+        for email in ("Lou@Exémple.fr", "zoe@xn--exmple-cva.fr", "zoe@exémple.fr",
+                      "andré@example.org", "paul@example.org"):
+            db.session.execute(insert(User.__table__).values(email=email, name="x", role="agent"))
+        db.session.commit()
+        db.session.remove()
+        upgrade(directory=str(MIGRATIONS_DIR))
+        emails = db.session.scalars(select(User.email).order_by(User.id)).all()
+        assert emails == ["lou@xn--exmple-cva.fr", "zoe@xn--exmple-cva.fr", "zoe@exémple.fr",
+                          "andré@example.org", "paul@example.org"]
+        db.session.remove()
+        db.engine.dispose()

@@ -57,6 +57,12 @@ class ResetPasswordForm(FrenchForm):
     submit = SubmitField("Enregistrer le mot de passe")
 
 
+class VerifyForm(FrenchForm):
+    password = PasswordField("Mot de passe choisi lors de la création du compte",
+                             validators=[DataRequired(REQUIRED), Length(max=200)])
+    submit = SubmitField("Activer mon compte")
+
+
 class TokenForm(FrenchForm):
     label = StringField("Nom du jeton", validators=[DataRequired(REQUIRED), Length(max=80)],
                         description="Par exemple : script de synchronisation")

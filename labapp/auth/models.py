@@ -39,12 +39,20 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Bumped on password change or logout-everywhere: old sessions stop working.
     session_version: Mapped[int] = mapped_column(default=1)
+    # When its owner proved the address (link e-mailed at sign-up, ProConnect, or an account
+    # made by an admin). Until then the account signs in to nothing and nothing made for
+    # that address is linked to it.
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user")
 
     @property
-    def is_active(self) -> bool:  # Flask-Login
-        return self.active
+    def is_active(self) -> bool:  # Flask-Login: an unverified account signs in to nothing
+        return self.active and self.email_verified_at is not None
+
+    @property
+    def verified(self) -> bool:
+        return self.email_verified_at is not None
 
     def get_id(self) -> str:  # Flask-Login: invalidated when session_version changes
         return f"{self.id}:{self.session_version}"
@@ -85,16 +93,23 @@ class ApiToken(db.Model):
     user: Mapped[User] = relationship(back_populates="tokens")
 
 
+TOKEN_PURPOSES = ("reset", "verify")
+
+
 class PasswordResetToken(db.Model):
-    """A single-use, expiring password-reset link (SHA-256 of the secret stored)."""
+    """A single-use, expiring link e-mailed to an account (SHA-256 of the secret stored):
+    `purpose` "reset" (choose a new password) or "verify" (prove the address)."""
 
     __tablename__ = "password_reset_tokens"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(10), default="reset", server_default="reset")
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A verification link: the hash of the password chosen with it at sign-up.
+    password_hash: Mapped[str | None] = mapped_column(String(255))
 
     user: Mapped[User] = relationship()

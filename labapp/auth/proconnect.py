@@ -12,6 +12,7 @@ from __future__ import annotations
 from flask import current_app
 from sqlalchemy import select
 
+from labapp.auth.links import verify_address, void_links_and_sessions
 from labapp.auth.models import User
 from labapp.auth.services import (
     allowed_signup_domains,
@@ -65,6 +66,12 @@ def user_for_identity(sub: str, email: str, given_name: str | None = None,
         if user.proconnect_sub is not None:
             raise Conflict("Ce compte est déjà relié à une autre identité ProConnect. "
                            "Contactez l'équipe du lab.")
+        if not user.verified:
+            # Anyone may have signed up with this address; ProConnect proves who holds it.
+            # The pending sign-up's password and links are dropped, its sessions end.
+            user.password_hash = None
+            verify_address(user)
+            void_links_and_sessions(user)
         user.proconnect_sub = sub
         db.session.flush()
         return user

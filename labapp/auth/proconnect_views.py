@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from labapp.auth import oidc
 from labapp.auth.proconnect import user_for_identity
-from labapp.auth.views import _safe_next, bp
+from labapp.auth.views import bp, safe_next
 from labapp.errors import DomainError
 from labapp.extensions import db, limiter
 from labapp.transactions import writes
@@ -59,7 +59,7 @@ def proconnect_start():
         return _refuse("ProConnect est momentanément indisponible. Réessayez plus tard, ou "
                        "connectez-vous avec votre adresse électronique et votre mot de passe.")
     session[STATE_KEY], session[NONCE_KEY] = state, nonce
-    session[NEXT_KEY] = _safe_next(request.args.get("next"))
+    session[NEXT_KEY] = safe_next(request.args.get("next"))
     return redirect(url)
 
 
@@ -98,7 +98,7 @@ def proconnect_callback():
     login_user(user)
     session[ID_TOKEN_KEY] = token["id_token"]
     flash(f"Bienvenue, {user.name}.", "success")
-    return redirect(_safe_next(next_url))
+    return redirect(safe_next(next_url))
 
 
 def end_sessions():

@@ -6,17 +6,24 @@ flush; the caller commits once per request.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from flask import current_app
 from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
 
-from labapp.auth.models import ROLES, PasswordResetToken, User, normalise_email
+from labapp.auth.links import (
+    VERIFY_HOURS,
+    IssuedLink,
+    complete_reset,
+    issue_link,
+    usable_link,
+)
+from labapp.auth.models import ROLES, User, normalise_email
 from labapp.db_types import utcnow
 from labapp.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from labapp.extensions import db
+from labapp.input_checks import LINE_BREAK, line_problem
 from labapp.mail.addresses import AddressRefused, canonical_address
-from labapp.secrets_util import hash_secret, new_secret
+from labapp.mail.services import queue_mail
 
 MIN_PASSWORD_LENGTH = 12
 
@@ -48,24 +55,39 @@ def find_user_by_email(email: str) -> User | None:
 
 
 def create_user(email: str, role: str = "agent", name: str | None = None,
-                password: str | None = None) -> User:
-    """Create an account. Raises ValidationFailed or Conflict (e-mail taken)."""
+                password: str | None = None, verified: bool = True) -> User:
+    """Create an account. Raises ValidationFailed or Conflict (e-mail taken).
+
+    Accounts made by an admin (page or CLI), the demo or ProConnect are `verified`; a
+    self-service sign-up is not until its owner follows the e-mailed link."""
     address = clean_email(email)
     if role not in ROLES:
         raise ValidationFailed.on("role", "Rôle inconnu : agent, team ou admin.")
-    if password is not None and len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationFailed.on(
-            "password", f"Le mot de passe doit compter au moins {MIN_PASSWORD_LENGTH} caractères."
-        )
+    check_password_length(password)
     if find_user_by_email(address) is not None:
         raise Conflict("Un compte existe déjà pour cette adresse.", {"email": [
             "Un compte existe déjà pour cette adresse."]})
-    user = User(email=address, role=role, name=(name or address.split("@")[0]).strip()[:120])
+    user = User(email=address, role=role, name=clean_name(name or address.split("@")[0]),
+                email_verified_at=utcnow() if verified else None)
     if password:
         user.set_password(password)
     db.session.add(user)
     db.session.flush()
     return user
+
+
+def check_password_length(password: str | None, field: str = "password") -> None:
+    if password is not None and len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationFailed.on(
+            field, f"Le mot de passe doit compter au moins {MIN_PASSWORD_LENGTH} caractères.")
+
+
+def clean_name(name: str, field: str = "name") -> str:
+    """A person's name as it goes into e-mails: one line (no CR/LF or other control
+    character), spaces collapsed, at most 120 characters."""
+    if line_problem(name):
+        raise ValidationFailed.on(field, LINE_BREAK)
+    return " ".join((name or "").split())[:120]
 
 
 def domain_list(raw: str | None) -> list[str]:
@@ -77,8 +99,13 @@ def allowed_signup_domains() -> list[str]:
     return domain_list(current_app.config.get("ALLOWED_EMAIL_DOMAINS"))
 
 
-def sign_up(email: str, name: str, password: str) -> User:
-    """Self-service agent account, restricted to ALLOWED_EMAIL_DOMAINS when set."""
+def sign_up(email: str, name: str, password: str) -> IssuedLink | None:
+    """Self-service agent account, restricted to ALLOWED_EMAIL_DOMAINS when set.
+
+    Never says whether the address has an account: a new (or still unverified) address gets
+    a verification link bound to this password, returned to the caller; an address whose
+    account exists is told by e-mail instead, and None is returned. Either way the answer
+    shown is the same."""
     address = clean_email(email)
     domains = allowed_signup_domains()
     if domains and address.rsplit("@", 1)[1] not in domains:
@@ -88,53 +115,58 @@ def sign_up(email: str, name: str, password: str) -> User:
         )
     if not name or not name.strip():
         raise ValidationFailed.on("name", "Indiquez votre nom.")
-    return create_user(address, role="agent", name=name, password=password)
+    name = clean_name(name)
+    check_password_length(password or "")
+    user = find_user_by_email(address)
+    if user is not None and (user.verified or not user.active):
+        queue_mail(user.email, "Votre compte Lab Minnov existe déjà", "account_exists", user=user)
+        return None
+    if user is None:
+        user = create_user(address, role="agent", name=name, verified=False)
+    link = issue_link(user, "verify", password)
+    queue_mail(user.email, "Activez votre compte Lab Minnov", "account_verify", name=name,
+               path=url_for_link("auth.verify_email", link.secret), hours=VERIFY_HOURS)
+    return link
+
+
+def url_for_link(endpoint: str, secret: str) -> str:
+    """The path of a capability link (built without a request: it goes into an e-mail)."""
+    return current_app.url_map.bind("").build(endpoint, {"token": secret})
+
+
+# A hash to check a password against when the account does not exist, so that the answer
+# takes the same time either way (no account enumeration by timing).
+_ABSENT = generate_password_hash("absent account: never matches")
 
 
 def authenticate(email: str, password: str) -> User | None:
-    """The active user with these credentials, or None (the caller says nothing more)."""
+    """The active, verified user with these credentials, or None (the caller says nothing
+    more). The password is checked even without an account: same time either way."""
     user = find_user_by_email(email or "")
-    if user is None or not user.active or not user.check_password(password or ""):
+    if user is None or not user.password_hash:
+        check_password_hash(_ABSENT, password or "")
+        return None
+    if not user.check_password(password or "") or not user.active or not user.verified:
         return None
     return user
 
 
-def start_password_reset(email: str) -> tuple[User, str] | None:
-    """Create a single-use reset link secret for an active account, if any."""
+def start_password_reset(email: str) -> IssuedLink | None:
+    """A reset link for an active account, if any (queued by the caller)."""
     user = find_user_by_email(email or "")
     if user is None or not user.active:
         return None
-    secret = new_secret()
-    hours = current_app.config["PASSWORD_RESET_HOURS"]
-    db.session.add(PasswordResetToken(
-        user=user, token_hash=hash_secret(secret), expires_at=utcnow() + timedelta(hours=hours)
-    ))
-    db.session.flush()
-    return user, secret
+    return issue_link(user, "reset")
 
 
-def reset_token_for(secret: str) -> PasswordResetToken:
-    """The usable reset token behind a secret; NotFound if unknown, used or expired."""
-    token = db.session.scalar(
-        select(PasswordResetToken).where(PasswordResetToken.token_hash == hash_secret(secret))
-    )
-    if token is None or token.used_at is not None or token.expires_at <= utcnow():
-        raise NotFound("Ce lien n'est plus valide.")
-    return token
+def reset_token_for(secret: str):
+    """The usable reset link behind a secret; NotFound if unknown, used or expired."""
+    return usable_link(secret, "reset")
 
 
 def complete_password_reset(secret: str, password: str) -> User:
-    """Set a new password through a reset link, which is then used up."""
-    token = reset_token_for(secret)
-    if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise ValidationFailed.on(
-            "password", f"Le mot de passe doit compter au moins {MIN_PASSWORD_LENGTH} caractères."
-        )
-    token.used_at = utcnow()
-    token.user.set_password(password)
-    token.user.session_version += 1
-    db.session.flush()
-    return token.user
+    """Set a new password through a reset link: used up, every other link and session ends."""
+    return complete_reset(secret, password, MIN_PASSWORD_LENGTH)
 
 
 def update_account(actor: User, user_id: int, role: str, active: bool) -> User:

@@ -35,6 +35,7 @@ from labapp.db_types import utcnow
 from labapp.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from labapp.extensions import db
 from labapp.formatting import date_fr, time_fr
+from labapp.input_checks import LINE_BREAK, line_problem
 
 MAX_TITLE = 200
 MAX_TEXT = 2000
@@ -166,6 +167,13 @@ def clean_text(value: str | None, field: str, required: bool = False, max_length
     return value or None
 
 
+def clean_line(value: str | None, field: str, max_length: int) -> str:
+    """A required one-line text (a title: e-mails show it)."""
+    if line_problem(value):
+        raise ValidationFailed.on(field, LINE_BREAK)
+    return clean_text(value, field, True, max_length)
+
+
 def _check_purpose(purpose: str) -> str:
     if purpose not in PURPOSES:
         raise ValidationFailed.on("purpose", "Objet non autorisé : " + ", ".join(PURPOSES) + ".")
@@ -236,7 +244,7 @@ def _new_booking(actor: User, space: Space, start: datetime, end: datetime, titl
                  comment=None, series_id: str | None = None) -> Booking:
     _check_project(actor, project_id)
     booking = Booking(
-        space=space, start_at=start, end_at=end, title=clean_text(title, "title", True, MAX_TITLE),
+        space=space, start_at=start, end_at=end, title=clean_line(title, "title", MAX_TITLE),
         attendees=attendees, purpose=_check_purpose(purpose), source=source, status="pending",
         requested_by=actor, project_id=project_id, needs=clean_text(needs, "needs"),
         comment=clean_text(comment, "comment"), series_id=series_id,

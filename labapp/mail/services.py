@@ -156,7 +156,9 @@ def deliver_due_messages(limit: int = 500, progress: Callable[[int], None] | Non
                 row.next_attempt_at = now + backoff(row.attempts)
                 counts["retry"] += 1
         else:
-            row.status, row.sent_at, row.last_error = "sent", now, None
+            # Once sent, the body (and the personal links it carries) is nobody's business:
+            # no working capability link can be recovered from the database.
+            row.status, row.sent_at, row.last_error, row.raw = "sent", now, None, ""
             counts["sent"] += 1
         db.session.commit()
         if progress:

@@ -16,6 +16,7 @@ from labapp.auth.models import User
 from labapp.auth.services import clean_email
 from labapp.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from labapp.extensions import db
+from labapp.input_checks import LINE_BREAK, line_problem
 from labapp.projects.models import Project, ProjectContact
 
 NAME_MAX = 120
@@ -82,8 +83,12 @@ def _validated(project: Project, name: str, email: str, role: str,
         errors["name"] = ["Indiquez le nom du contact."]
     elif len(name) > NAME_MAX:
         errors["name"] = [f"{NAME_MAX} caractères au plus."]
+    elif line_problem(name):
+        errors["name"] = [LINE_BREAK]
     if len(role) > ROLE_MAX:
         errors["role"] = [f"{ROLE_MAX} caractères au plus."]
+    elif line_problem(role):
+        errors["role"] = [LINE_BREAK]
     address = ""
     try:
         address = clean_email(email, field="email")

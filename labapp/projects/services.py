@@ -16,6 +16,7 @@ from labapp.auth.models import User
 from labapp.auth.services import clean_email, require_team
 from labapp.errors import Conflict, NotFound, ValidationFailed
 from labapp.extensions import db
+from labapp.input_checks import LINE_BREAK, line_problem
 from labapp.projects.models import (
     DIGITAL_SUPPORT_TYPES,
     METHODS,
@@ -116,6 +117,9 @@ def _clean_contacts(user: User, contacts, errors) -> list[tuple[str, str]]:
             address = clean_email(email, field="contact_email")
         except ValidationFailed as exc:
             errors.update(exc.errors)
+            continue
+        if line_problem(name):
+            errors["contact_name"] = [LINE_BREAK]
             continue
         if all(address != existing for _, existing in result):
             result.append(((name or "").strip()[:120] or address, address))

@@ -108,7 +108,7 @@ def _identity(actor: User | None, name, email, organisation, consent, now):
         name = text(name, "name", 120, True)
         email = address(email)
         account = find_user_by_email(email) if email else None
-        user_id = account.id if account else None
+        user_id = account.id if account is not None and account.verified else None
     else:  # a user registers themself
         if email not in (None, "") and (not isinstance(email, str)
                                         or email.strip().lower() != actor.email):

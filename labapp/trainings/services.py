@@ -16,6 +16,7 @@ from labapp.auth.services import require_team
 from labapp.db_types import utcnow
 from labapp.errors import Conflict, NotFound, ValidationFailed
 from labapp.extensions import db
+from labapp.input_checks import LINE_BREAK, line_problem
 from labapp.trainings import mails
 from labapp.trainings.models import (
     ACTIVE_STATUSES,
@@ -174,6 +175,8 @@ def _clean_text(value, field: str, max_length: int, required: bool, errors: dict
     value = str(value).strip()
     if len(value) > max_length:
         errors.setdefault(field, []).append(f"{max_length} caractères au plus.")
+    if field == "title" and line_problem(value):
+        errors.setdefault(field, []).append(LINE_BREAK)
     return value
 
 
