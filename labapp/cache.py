@@ -39,12 +39,14 @@ VERSION_NAME = "activity"
 # Tables whose writes do not change any computed figure. Calendar revisions
 # (SEQUENCE bookkeeping) are derived from the data by the first feed built after a
 # change; users' names reach feeds, which are rebuilt at least every
-# CALENDAR_FEED_CACHE_SECONDS.
+# CALENDAR_FEED_CACHE_SECONDS. The tick's own bookkeeping (its runs, the items it set
+# aside) changes no figure: written at the end of every tick, it would invalidate what
+# the tick had just computed ahead.
 UNWATCHED = frozenset({
     "computed_cache", "data_versions", "alembic_version", "users", "api_tokens",
     "password_reset_tokens", "outbox_messages", "calendar_feed_tokens",
     "calendar_feed_states", "calendar_invitation_states", "calendar_sync_cursors",
-    "calendar_event_revisions", "audit_entries",
+    "calendar_event_revisions", "audit_entries", "tick_runs", "job_failures",
 })
 _WRITE = re.compile(r'^\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?',
                     re.IGNORECASE)
