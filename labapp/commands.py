@@ -139,6 +139,10 @@ def seed_demo_command(if_empty: bool, scale: int | None):
     from labapp.auth.services import count_users
     from labapp.demo import seed_demo
 
+    if current_app.config["ENV_NAME"] == "production":
+        # The demo accounts share a published password: never in production.
+        raise click.ClickException("Les données de démonstration (et leurs comptes au mot de passe "
+                                   "connu de tous) ne se chargent pas en production.")
     if if_empty and count_users() > 0:
         click.echo("Base déjà remplie : données de démonstration non chargées.", err=True)
         return
