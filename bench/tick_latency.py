@@ -10,11 +10,13 @@ of 50 seats: the next tick builds one calendar invitation and delivers one
 confirmation e-mail each), starts gunicorn (2 workers x 4 threads), then runs two
 client threads on loopback: a reader (GET /healthz and GET /api/v1/sessions in
 turn) and a writer (an agent registers for a session, then cancels: POST then
-DELETE). First without a tick (`--idle` rounds each), then while `flask tick` runs
-in a subprocess, until it exits. Prints p50/p95/max per request kind for both
-phases, the tick's duration and what it did. Bounded: every loop stops after a
-fixed count or when the tick ends (at most `--max-seconds`). Requests slower than
-200 ms during the tick are listed with their time inside the app (Server-Timing).
+DELETE), each pausing `--pause-ms` after each request (so that the clients do not
+take the CPU the tick needs on a small machine). First without a tick (`--idle`
+rounds each), then while `flask tick` runs in a subprocess, until it exits. Prints
+p50/p95/max per request kind for both phases, the tick's duration and what it did.
+Bounded: every loop stops after a fixed count or when the tick ends (at most
+`--max-seconds`). Requests slower than 200 ms during the tick are listed with their
+time inside the app (Server-Timing).
 """
 
 from __future__ import annotations
@@ -83,8 +85,9 @@ def prepare(env: dict, invitations: int) -> dict:
 class Client:
     """The reader and writer threads; each sample is (kind, started, milliseconds, status)."""
 
-    def __init__(self, base: str, token: str, session_id: int):
+    def __init__(self, base: str, token: str, session_id: int, pause_ms: int):
         self.base, self.token, self.session_id = base, token, session_id
+        self.pause = pause_ms / 1000
         self.samples: list[tuple[str, float, float, int]] = []
         self.app_ms: dict[int, float] = {}  # sample index -> the app's own time (Server-Timing)
         self.lock = threading.Lock()
@@ -110,7 +113,9 @@ class Client:
             if stop.is_set():
                 return
             self._timed("GET /healthz", "GET", "/healthz")
+            time.sleep(self.pause)
             self._timed("GET /api/v1/sessions", "GET", "/api/v1/sessions?limit=20")
+            time.sleep(self.pause)
 
     def write(self, rounds: int, stop: threading.Event) -> None:
         for _ in range(rounds):
@@ -118,9 +123,11 @@ class Client:
                 return
             created = self._timed("POST inscription", "POST",
                                   f"/api/v1/sessions/{self.session_id}/registrations", {})
+            time.sleep(self.pause)
             if created is not None and created.status == 201:
                 self._timed("DELETE inscription", "DELETE",
                             f"/api/v1/registrations/{created.json()['id']}")
+                time.sleep(self.pause)
 
     def run(self, rounds: int, stop: threading.Event) -> None:
         threads = [threading.Thread(target=self.read, args=(rounds, stop)),
@@ -152,6 +159,8 @@ def main() -> None:
     parser.add_argument("--invitations", type=int, default=400)
     parser.add_argument("--idle", type=int, default=150, help="rounds of each client without a tick")
     parser.add_argument("--max-seconds", type=int, default=600)
+    parser.add_argument("--pause-ms", type=int, default=50,
+                        help="each client thread's pause after each request")
     parser.add_argument("--trace", action="store_true",
                         help="also list the tick's longest transactions (bench/tick_trace.py)")
     args = parser.parse_args()
@@ -175,7 +184,7 @@ def main() -> None:
         stdout=subprocess.DEVNULL, stderr=open(workdir / "server.log", "w"))
     try:
         wait_until_up(base)
-        client = Client(base, people["token"], people["session_id"])
+        client = Client(base, people["token"], people["session_id"], args.pause_ms)
         client.run(5, threading.Event())  # warm-up, not counted
         client.samples.clear()
         idle_start = time.monotonic()
