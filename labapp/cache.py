@@ -33,7 +33,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from labapp.db_types import UTCDateTime, utcnow
 from labapp.extensions import db
-from labapp.transactions import best_effort, in_deferred_transaction
+from labapp.transactions import best_effort, in_deferred_transaction, reading
 
 VERSION_NAME = "activity"
 # Tables whose writes do not change any computed figure. Calendar revisions
@@ -173,13 +173,23 @@ def _store(rows: list[dict], executor=None) -> None:
 def warm(fill: Callable[[], Any]) -> int:
     """Run `fill` with the cache on, as a request would, and store what it computed
     (flushed; the caller commits): `flask tick` computes the figures of the next page
-    views after the data changed. Returns how many entries it stored: 0 when all were
-    already there for the current version (then it costs one query)."""
+    views after the data changed. On SQLite, from the CLI, what the session held is
+    committed first and `fill` reads in its own deferred transaction. Returns how many
+    entries it stored: 0 when all were already there for the current version (then it
+    costs one query)."""
     for name in ("computed_cache", "computed_cache_new"):
         g.pop(name, None)
     setattr(g, _WARMING, True)
     try:
-        fill()
+        if db.session.get_bind().dialect.name == "sqlite" and not has_request_context():
+            # Compute in a read snapshot, without SQLite's write lock (about 0.5 s that
+            # requests would otherwise wait), then store in a short writing transaction.
+            db.session.commit()
+            with reading():
+                fill()
+                db.session.commit()
+        else:
+            fill()
         rows = g.pop("computed_cache_new", None) or []
         if rows:
             _store(rows)

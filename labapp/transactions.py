@@ -39,7 +39,9 @@ import logging
 import re
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from flask import Flask, current_app, has_app_context, has_request_context, request
 from sqlalchemy import event
@@ -60,6 +62,9 @@ _TAKEN_AT, _RELEASED_AT, _HELD = "labapp_lock_taken_at", "labapp_lock_released_a
 _WRITE = re.compile(r"^\s*(?:INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
 
 
+_READING: ContextVar[bool] = ContextVar("labapp_reading", default=False)
+
+
 class WriteInReadTransaction(RuntimeError):
     """A statement that writes ran in a read-only request's deferred SQLite transaction."""
 
@@ -75,10 +80,22 @@ def read_only_request() -> bool:
     return has_request_context() and request.environ.get(READ_ONLY, False)
 
 
+@contextmanager
+def reading() -> Iterator[None]:
+    """Outside a request (the CLI, `flask tick`): the transactions begun inside are deferred
+    reads on SQLite, computing without holding the write lock. Write nothing inside."""
+    token = _READING.set(True)
+    try:
+        yield
+    finally:
+        _READING.reset(token)
+
+
 def begin_sqlite(conn: Connection) -> None:
     """Start a transaction on an SQLite connection (the engine's "begin" hook): deferred
     in a read-only request, else BEGIN IMMEDIATE, taking turns with the other writers."""
-    deferred = not conn.get_execution_options().get(IMMEDIATE_OPTION) and read_only_request()
+    deferred = not conn.get_execution_options().get(IMMEDIATE_OPTION) and (
+        read_only_request() or _READING.get())
     conn.info[DEFERRED] = deferred
     raw = conn.connection.dbapi_connection
     if deferred:
