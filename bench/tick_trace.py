@@ -1,6 +1,7 @@
-"""`flask tick` that reports, on exit, its transactions that lasted longest (on SQLite,
-how long each held the write lock) with the job that ran them and their first and last
-statements: `bench/tick_latency.py --trace` runs the tick through it.
+"""`flask tick` that reports, on exit, its writing transactions that lasted longest (on
+SQLite, how long each held the write lock; deferred reads are left out) with the job
+that ran them and their first and last statements: `bench/tick_latency.py --trace`
+runs the tick through it.
 
     cd <repo> && DATABASE_URL=... .venv/bin/python bench/tick_trace.py
 """
@@ -41,7 +42,9 @@ def _s(conn, cursor, statement, *a):
 
 
 def _end(conn):
-    if "t0" in conn.info:
+    from labapp.extensions import DEFERRED
+
+    if "t0" in conn.info and not conn.info.get(DEFERRED):  # deferred reads hold no lock
         held.append((time.monotonic() - conn.info.pop("t0"), job_name(), conn.info.get("n"),
                      conn.info.get("first"), conn.info.get("last")))
 
@@ -53,7 +56,8 @@ event.listen(Engine, "rollback", _end)
 @atexit.register
 def _report():
     held.sort(reverse=True)
-    print(f"TRACE {len(held)} transactions, total {sum(h[0] for h in held):.2f} s", file=sys.stderr)
+    print(f"TRACE {len(held)} writing transactions, total {sum(h[0] for h in held):.2f} s",
+          file=sys.stderr)
     for d, job, n, first, last in held[:12]:
         print(f"TRACE {d * 1000:8.0f} ms job={job} statements={n} first={first!r} last={last!r}",
               file=sys.stderr)
