@@ -22,11 +22,12 @@ install: $(VENV)/.installed
 
 install-test: $(VENV)/.installed-test
 
-## make run: install, migrate the SQLite database, load the demo data if empty, serve.
+## make run: install, migrate the SQLite database, load the demo data if empty, serve,
+## and run the tick every minute beside the server (scripts/devserver.py).
 run: install
-	$(BIN)/flask --app wsgi db upgrade
-	$(BIN)/flask --app wsgi seed-demo --if-empty
-	$(BIN)/flask --app wsgi run --host 127.0.0.1 --port $(PORT)
+	PORT=$(PORT) $(BIN)/flask --app wsgi db upgrade
+	PORT=$(PORT) $(BIN)/flask --app wsgi seed-demo --if-empty
+	PORT=$(PORT) $(BIN)/python scripts/devserver.py
 
 ## make test: install what the tests need and run the whole suite.
 test: install-test

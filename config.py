@@ -35,7 +35,10 @@ class Config:
     SQLALCHEMY_DATABASE_URI = normalise_database_url(
         os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'labapp.db'}"
     )
-    BASE_URL = (os.environ.get("BASE_URL") or "http://127.0.0.1:5000").rstrip("/")
+    # The port `make run` serves on (PORT) gives the default, so that the links of
+    # e-mails and feeds point at the running server; an explicit BASE_URL wins.
+    BASE_URL = (os.environ.get("BASE_URL")
+                or f"http://127.0.0.1:{os.environ.get('PORT') or 5000}").rstrip("/")
 
     MAIL_BACKEND = os.environ.get("MAIL_BACKEND") or "file"
     MAIL_FILE_DIR = os.environ.get("MAIL_FILE_DIR") or str(INSTANCE_DIR / "mail")

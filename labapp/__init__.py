@@ -136,6 +136,10 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(operations_bp)
 
+    from labapp.mail.catcher import bp as mail_catcher_bp  # 404 unless file mode, outside production
+
+    app.register_blueprint(mail_catcher_bp)
+
 
 def register_errorhandlers(app: Flask) -> None:
     from labapp.main.errors import register

@@ -20,7 +20,17 @@ NAV_ENTRIES = [
     ("Comptes", "admin.users", "admin"),
     ("Journal d'audit", "audit.log", "admin"),
     ("Envois en échec", "operations.failures", "admin"),
+    ("Courriels écrits", "mail_catcher.index", "team"),
 ]
+
+
+def _shown(endpoint: str) -> bool:
+    """Entries that exist only in some configurations."""
+    if endpoint == "mail_catcher.index":
+        from labapp.mail.catcher import enabled
+
+        return enabled(current_app.config)
+    return True
 
 
 def _allowed(who: str, user) -> bool:
@@ -40,7 +50,7 @@ def nav_items(user) -> list[dict]:
     endpoints = current_app.view_functions
     items = []
     for label, endpoint, who in NAV_ENTRIES:
-        if endpoint in endpoints and _allowed(who, user):
+        if endpoint in endpoints and _allowed(who, user) and _shown(endpoint):
             items.append({
                 "label": label,
                 "url": url_for(endpoint),

@@ -75,6 +75,7 @@ ACCESS: dict[str, Access] = {
     "auth.forgot_password": _a("public"), "auth.reset_password": _a("token-link"),
     "auth.verify_email": _a("token-link"),
     "auth.logout": _a("agent"), "auth.profile": _a("agent"), "auth.create_token": _a("agent"),
+    "auth.change_password": _a("agent"),
     "auth.revoke_token": _a("self"), "auth_api.me": _a("agent"),
     # ProConnect is not configured in the walk (tests/test_proconnect.py runs it against a
     # fake provider): its routes answer 404, once logged in for the log-out.
@@ -169,6 +170,9 @@ ACCESS: dict[str, Access] = {
     **{f"trainings_api.{name}": _a("team") for name in (
         "list_registrations", "attendance", "complete", "cancel", "create_session",
         "update_session", "create_offering", "update_offering")},
+    # mail catcher: the walk runs in `file` mode outside production, where it exists
+    # (tests/test_mail_catcher.py checks its 404 elsewhere)
+    "mail_catcher.index": _a("team"), "mail_catcher.message": _a("team"),
 }
 
 # Routes the walk does not request, each with its reason.
@@ -469,7 +473,22 @@ DEFAULT_ARGUMENTS = {
 }
 
 # Rules whose arguments differ from the defaults.
+def written_mail() -> str:
+    """The name of a message the file backend wrote in this test's MAIL_FILE_DIR."""
+    from flask import current_app
+
+    from labapp.mail.backends import FileBackend
+
+    directory = Path(current_app.config["MAIL_FILE_DIR"])
+    before = set(directory.glob("*.eml"))
+    FileBackend(str(directory)).send(1, "From: lab@interieur.gouv.fr\r\nTo: odile@exemple.fr\r\n"
+                                     "Subject: Essai\r\n\r\nBonjour.\r\n")
+    (written,) = set(directory.glob("*.eml")) - before
+    return written.name
+
+
 ENDPOINT_ARGUMENTS = {
+    "mail_catcher.message": lambda w: {"name": written_mail()},
     "auth.reset_password": lambda w: {"token": w.reset_secret},
     "auth.verify_email": lambda w: {"token": w.verify_secret},
     "surveys.answer": lambda w: {"token": w.survey_secret},
@@ -523,6 +542,9 @@ VALID_BODIES = {
                                          "confirm": "un nouveau mot de passe"},
     "auth.verify_email": lambda w, r: {"password": PENDING_PASSWORD},
     "auth.create_token": lambda w, r: {"label": "Mon script"},
+    "auth.change_password": lambda w, r: {"mdp-current_password": PASSWORD,
+                                          "mdp-password": "un nouveau mot de passe",
+                                          "mdp-confirm": "un nouveau mot de passe"},
     "admin.update_user": lambda w, r: {"role": "team", "active": "y"},
     "operations.retry": lambda w, r: {"scope": "all"},
     "privacy.delete_my_account": lambda w, r: {"password": PASSWORD, "confirm": "y"},
@@ -670,7 +692,8 @@ def send(app, world, role: str, method: str, rule, path: str | None = None):
 
 def _send(app, world, role: str, method: str, rule, path: str | None):
     client = app.test_client()
-    path = path or url_for_rule(rule, world)
+    with app.app_context():  # some arguments are made in the app (a written mail)
+        path = path or url_for_rule(rule, world)
     make_body = VALID_BODIES.get(rule.endpoint)
     body = make_body(world, role) if make_body else None
     kwargs = {}

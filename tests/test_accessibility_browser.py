@@ -42,7 +42,7 @@ SIGNED_IN = COMMON | {"bookings.calendar", "bookings.new", "bookings.mine", "boo
                       "auth.profile", "privacy.my_data", "calendar.subscribe"}
 TEAM = SIGNED_IN | {"bookings.pending", "bookings.settings", "trainings.sessions", "trainings.roster",
                     "trainings.offerings", "projects.index", "indicators.dashboard",
-                    "surveys.target_results"}
+                    "surveys.target_results", "mail_catcher.index", "mail_catcher.message"}
 KEY_RULES = {
     "anonymous": COMMON | {"auth.login", "auth.signup", "auth.forgot_password", "surveys.answer",
                            "trainings.manage_registration", "surveys.room"},
@@ -86,6 +86,9 @@ def demo_world(app, monkeypatch):
                                      consent=True)
     room = surveys.room_link("project", project.id)
     db.session.commit()
+    from labapp.mail.services import deliver_due_messages
+
+    assert deliver_due_messages()["sent"] >= 2  # written: the team's mail page lists them
     return ["/", f"/avis/{SURVEY_TOKEN}", f"/inscriptions/gerer/{outcome.manage_secret}",
             f"/avis/salle/{room.code}", "/avis/merci"]
 

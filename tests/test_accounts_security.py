@@ -305,3 +305,24 @@ def test_the_demo_and_its_known_passwords_never_load_in_production(app, runner):
     result = runner.invoke(args=["seed-demo"])
     assert result.exit_code == 1 and "production" in result.output
     assert db.session.scalar(select(func.count()).select_from(User)) == 0
+
+
+def test_changing_the_password_asks_the_current_one_and_ends_other_sessions(app, client, login,
+                                                                           create_user):
+    user = create_user("agent")
+    elsewhere = app.test_client()
+    assert sign_in(elsewhere, user.email, PASSWORD).status_code == 302
+    login(user)
+    data = {"mdp-current_password": "pas le bon", "mdp-password": "un nouveau mot de passe",
+            "mdp-confirm": "un nouveau mot de passe"}
+    wrong = client.post("/compte/profil/mot-de-passe", data=data)
+    assert wrong.status_code == 422 and "votre mot de passe actuel" in wrong.get_data(as_text=True)
+    data["mdp-current_password"] = PASSWORD
+    changed = client.post("/compte/profil/mot-de-passe", data=data, follow_redirects=True)
+    assert "Votre mot de passe est changé" in changed.get_data(as_text=True)
+    db.session.remove()
+    with app.app_context():  # requests of their own (the fixture's context keeps `g`)
+        assert client.get("/compte/profil").status_code == 200  # this browser goes on
+    with app.app_context():
+        assert elsewhere.get("/compte/profil").status_code == 302  # the other one is out
+    assert sign_in(app.test_client(), user.email, "un nouveau mot de passe").status_code == 302

@@ -178,6 +178,13 @@ FORM_CASES: dict[str, FormCase] = {
         lambda w: f"/compte/verification/{w.verify_secret}",
         lambda w: {"password": "le mot de passe choisi"},
     ),
+    "/compte/profil/mot-de-passe": FormCase(
+        "agent",
+        lambda w: "/compte/profil/mot-de-passe",
+        lambda w: "/compte/profil",
+        lambda w: {"mdp-current_password": PASSWORD, "mdp-password": "un nouveau mot de passe",
+                   "mdp-confirm": "un nouveau mot de passe"},
+    ),
     "/compte/profil/jetons": FormCase(
         "agent",
         lambda w: "/compte/profil/jetons",

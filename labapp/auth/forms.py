@@ -57,6 +57,14 @@ class ResetPasswordForm(FrenchForm):
     submit = SubmitField("Enregistrer le mot de passe")
 
 
+class ChangePasswordForm(FrenchForm):
+    current_password = PasswordField("Mot de passe actuel",
+                                     validators=[DataRequired(REQUIRED), Length(max=200)])
+    password = new_password_field("Nouveau mot de passe")
+    confirm = confirm_password_field()
+    submit = SubmitField("Changer mon mot de passe")
+
+
 class VerifyForm(FrenchForm):
     password = PasswordField("Mot de passe choisi lors de la création du compte",
                              validators=[DataRequired(REQUIRED), Length(max=200)])

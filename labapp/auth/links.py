@@ -123,3 +123,18 @@ def complete_reset(secret: str, password: str, min_length: int) -> User:
     void_links_and_sessions(user)
     db.session.flush()
     return user
+
+
+def change_password(user: User, current: str, new: str, min_length: int) -> User:
+    """A signed-in user changes their password: the current one is asked again; every
+    outstanding link and every session of the account ends (the caller signs this browser
+    in again)."""
+    if not user.check_password(current or ""):
+        raise ValidationFailed.on("current_password", "Ce n'est pas votre mot de passe actuel.")
+    if len(new or "") < min_length:
+        raise ValidationFailed.on(
+            "password", f"Le mot de passe doit compter au moins {min_length} caractères.")
+    user.set_password(new)
+    void_links_and_sessions(user)
+    db.session.flush()
+    return user

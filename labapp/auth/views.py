@@ -20,6 +20,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from labapp.auth import links, oidc, services, tokens
 from labapp.auth.forms import (
+    ChangePasswordForm,
     ForgotPasswordForm,
     LoginForm,
     ResetPasswordForm,
@@ -198,9 +199,37 @@ def reset_password(token: str):
 @bp.get("/profil")
 @login_required
 def profile():
-    """The user's profile and personal API tokens."""
-    return render_template("auth/profile.html", token_form=TokenForm(),
-                           tokens=tokens.list_api_tokens(current_user), new_token=None)
+    """The user's profile, password and personal API tokens."""
+    return _profile()
+
+
+def _profile(token_form=None, password_form=None, new_token=None, status=200):
+    return render_template(
+        "auth/profile.html", token_form=token_form or TokenForm(formdata=None),
+        password_form=password_form or ChangePasswordForm(formdata=None, prefix="mdp"),
+        tokens=tokens.list_api_tokens(current_user), new_token=new_token), status
+
+
+@bp.post("/profil/mot-de-passe")
+@login_required
+@limiter.limit("10 per hour")
+def change_password():
+    """Change my password (the current one asked again); my other sessions and links end."""
+    form = ChangePasswordForm(prefix="mdp")
+    if form.validate_on_submit():
+        try:
+            user = links.change_password(current_user._get_current_object(), form.current_password.data,
+                                         form.password.data, services.MIN_PASSWORD_LENGTH)
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            session.clear()
+            login_user(user)  # this browser goes on with the new session version
+            flash("Votre mot de passe est changé. Vos autres sessions sont fermées.", "success")
+            return redirect(url_for("auth.profile"))
+    return _profile(password_form=form, status=422)
 
 
 @bp.post("/profil/jetons")
@@ -211,13 +240,11 @@ def create_token():
     """Create a personal API token, shown once."""
     form = TokenForm()
     if not form.validate_on_submit():
-        return render_template("auth/profile.html", token_form=form,
-                               tokens=tokens.list_api_tokens(current_user), new_token=None), 422
+        return _profile(token_form=form, status=422)
     _, secret = tokens.create_api_token(current_user, form.label.data)
     db.session.commit()
     flash("Jeton créé. Copiez-le maintenant : il ne sera plus affiché.", "success")
-    return render_template("auth/profile.html", token_form=TokenForm(formdata=None),
-                           tokens=tokens.list_api_tokens(current_user), new_token=secret)
+    return _profile(new_token=secret)
 
 
 @bp.post("/profil/jetons/<int:token_id>/revoquer")

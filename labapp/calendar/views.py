@@ -13,7 +13,7 @@ from sqlalchemy import select
 from labapp.bookings.services import visible_booking
 from labapp.bookings.site_services import list_spaces
 from labapp.cache import cached
-from labapp.calendar import feeds, jobs, services, sources  # noqa: F401  (jobs registers the tick job)
+from labapp.calendar import demo, feeds, jobs, services, sources  # noqa: F401  (the tick job, demo seeder)
 from labapp.calendar.http import calendar_response, install_log_redaction
 from labapp.calendar.ical import build_download, build_feed, host_from_base_url
 from labapp.db_types import utcnow

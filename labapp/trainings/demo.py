@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 from datetime import date, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from labapp.auth.services import find_user_by_email
 from labapp.db_types import utcnow
@@ -15,7 +15,7 @@ from labapp.extensions import db
 from labapp.timeutil import combine_paris
 from labapp.trainings import catalogue, services
 from labapp.trainings import registrations as regs
-from labapp.trainings.models import Offering, Session
+from labapp.trainings.models import Offering, Registration, Session
 
 CATALOGUE = [
     ("Écoute usagers : recueillir la parole des usagers", "formation", ["écoute usagers"],
@@ -139,6 +139,35 @@ def seed_trainings() -> None:
                              if r.status == "confirmed"]
                 present = [r.id for r in confirmed if rng.random() < 0.85]
                 regs.mark_attendance(team, session.id, present)
-                services.complete_session(team, session.id)
+                services.complete_session(team, session.id, now=end_at)
+                _record_survey(session)
         day += timedelta(days=rng.randint(24, 40) if past else rng.randint(8, 16))
+    _record_reminders(now)
     db.session.flush()
+
+
+def _record_survey(session: Session) -> None:
+    """The satisfaction survey of a held demo session was sent when it was held."""
+    from labapp.surveys.demo import record_sent_survey
+    from labapp.surveys.services import Recipient
+
+    present = db.session.scalars(select(Registration).where(
+        Registration.session_id == session.id, Registration.present.is_(True),
+        Registration.status == "confirmed").order_by(Registration.id)).all()
+    record_sent_survey("session", session.id, session.title,
+                       [Recipient(r.email, r.name) for r in present], session.held_at)
+
+
+def _record_reminders(now) -> None:
+    """Reminders that fell due before the seed (sessions starting within the reminder
+    window) were sent: the first tick does not send them again."""
+    from labapp.trainings.jobs import reminder_window
+
+    starting = select(Session.id).where(Session.status == "scheduled", Session.start_at > now,
+                                        Session.start_at <= now + reminder_window(now))
+    db.session.execute(
+        update(Registration)
+        .where(Registration.session_id.in_(starting), Registration.status == "confirmed",
+               Registration.reminder_sent_at.is_(None))
+        .values(reminder_sent_at=now)
+        .execution_options(synchronize_session=False))
