@@ -216,12 +216,18 @@ def init_app(app: Flask) -> None:
         request.environ[READ_ONLY] = (request.method in READ_METHODS
                                       and not getattr(view, "labapp_writes", False))
 
-    @app.teardown_request
-    def _end_read(exc):
-        """End a read-only request's snapshot with it (so does the end of the app context in
-        production; under tests the context, and with it the session, can outlive requests)."""
-        if read_only_request() and db.session().in_transaction() and in_deferred_transaction():
-            db.session.rollback()
+    if app.testing:
+        @app.teardown_request
+        def _end_read_snapshot(exc):
+            """Tests keep one app context, and so one session, across requests: a read-only
+            request's snapshot would outlive it and hide what was committed since (by
+            best-effort writes, a server, the CLI). End it, as a server's end of request
+            does, but without expiring what the test's session holds: a new, still empty
+            deferred transaction replaces it underneath."""
+            if read_only_request() and db.session().in_transaction() and in_deferred_transaction():
+                raw = db.session.connection().connection.dbapi_connection
+                raw.execute("COMMIT")
+                raw.execute("BEGIN")
 
     # Run before every other before_request hook (they may already read the database).
     funcs = app.before_request_funcs.setdefault(None, [])
