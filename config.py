@@ -70,6 +70,9 @@ class Config:
                                      or "30 per hour;10 per minute")
     RATELIMIT_FEED = os.environ.get("RATELIMIT_FEED") or "30 per minute"
     RATELIMIT_FEED_PER_ADDRESS = os.environ.get("RATELIMIT_FEED_PER_ADDRESS") or "300 per minute"
+    # In-room answers: a room of 40 behind one address answers within a minute or two (the
+    # number of answers is capped by the attendance, in the database).
+    RATELIMIT_ROOM_ANSWER = os.environ.get("RATELIMIT_ROOM_ANSWER") or "120 per minute"
     # Failed sign-ins (issue 16): per account from any address, and per address on any account.
     RATELIMIT_LOGIN_ACCOUNT = os.environ.get("RATELIMIT_LOGIN_ACCOUNT") or "10 per 15 minutes"
     RATELIMIT_LOGIN_ADDRESS = os.environ.get("RATELIMIT_LOGIN_ADDRESS") or "30 per 10 minutes"

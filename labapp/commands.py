@@ -30,8 +30,10 @@ def register(app: Flask) -> None:
     app.cli.add_command(mail_cli)
 
     from labapp.indicators.cli import indicators_command
+    from labapp.indicators.contract import load_contract_command
 
     app.cli.add_command(indicators_command)
+    app.cli.add_command(load_contract_command)
 
 
 def _fail(error: DomainError) -> None:

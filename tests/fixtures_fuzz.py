@@ -120,7 +120,7 @@ def world(app, lab, mails):
     verify_secret = issue_link(pending, "verify", "le mot de passe choisi").secret
     questionnaire = ensure_questionnaire("session")
     surveys.invite("project", running.id, running.title, [surveys.Recipient("lou@example.org", "Lou")])
-    room = surveys.room_link("session", past.id)
+    room = surveys.room_link("project", running.id)  # one contact: one answer in the room
     db.session.commit()
     deliver_due_messages()
     undelivered = OutboxMessage(recipient="perdu@example.org", subject="Non distribué", raw="x",

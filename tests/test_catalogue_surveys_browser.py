@@ -12,6 +12,7 @@ from labapp.trainings import services as trainings
 from tests.conftest import axe_violations, browser_login
 from tests.fixtures_bookings import future_day
 from tests.fixtures_trainings import at
+from tests.survey_answers import open_room_link, store_answer
 
 pytestmark = pytest.mark.browser
 
@@ -35,14 +36,15 @@ def test_catalogue_questionnaire_and_offering_results_in_a_browser(
     trainings.complete_session(team_user, held.id)
     link = surveys.room_link("session", held.id)
     for value in ("5", "4", "4", "3", "5"):
-        surveys.submit_in_room(link.code, {"overall": value, "usefulness": "yes",
+        store_answer(link, {"overall": value, "usefulness": "yes",
                                            "recommend": "yes", "improve": "Plus d'exercices"})
     db.session.commit()
     usefulness = next(q for q in questionnaires.ensure_questionnaire("session").questions
                       if q.code == "usefulness")
     db.session.commit()
     ids = {"offering": offering.id, "drh": lab.drh.id, "question": usefulness.id,
-           "room": link.code}
+           "room": open_room_link().code}  # a session running now: its room form is open
+    db.session.commit()
     team_email = team_user.email
     day = future_day(0)
 

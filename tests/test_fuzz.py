@@ -278,6 +278,13 @@ FORM_CASES: dict[str, FormCase] = {
     "/indicateurs/calendrier/<int:milestone_id>": FormCase(
         "team", lambda w: f"/indicateurs/calendrier/{w.milestone.id}", lambda w: "/indicateurs/calendrier"
     ),
+    "/indicateurs/calendrier/nouveau": FormCase(
+        "team", lambda w: "/indicateurs/calendrier/nouveau", lambda w: "/indicateurs/calendrier"
+    ),
+    "/indicateurs/calendrier/<int:milestone_id>/clore": FormCase(
+        "team", lambda w: f"/indicateurs/calendrier/{w.milestone.id}/clore",
+        lambda w: "/indicateurs/calendrier"
+    ),
     "/indicateurs/cibles": FormCase("team", lambda w: "/indicateurs/cibles", lambda w: "/indicateurs/cibles"),
     "/indicateurs/depenses": FormCase(
         "team", lambda w: "/indicateurs/depenses", lambda w: "/indicateurs/depenses"
@@ -593,6 +600,13 @@ API_CASES: dict[tuple[str, str], ApiCase] = {
             "purpose": "atelier",
             "project_id": w.running.id,
         },
+    ),
+    ("post", "/milestones"): ApiCase(
+        lambda w: "/milestones", lambda w: {"label": "Bilan", "planned_start": "2025-06-01"}
+    ),
+    ("patch", "/milestones/{milestone_id}"): ApiCase(lambda w: f"/milestones/{w.milestone.id}"),
+    ("post", "/milestones/{milestone_id}/close"): ApiCase(
+        lambda w: f"/milestones/{w.milestone.id}/close"
     ),
     ("post", "/bookings/{booking_id}/approve"): ApiCase(lambda w: f"/bookings/{w.pending.id}/approve"),
     ("post", "/bookings/{booking_id}/refuse"): ApiCase(

@@ -112,7 +112,9 @@ def test_drill_down_lists_hold_exactly_what_the_figures_count(client, login, tea
     text = text_of(client.get("/indicateurs/detail/participants?year=2023"))
     assert "3 inscriptions présentes + 7 participants déclarés de 1 réservations = 10" in text
     text = text_of(client.get("/indicateurs/detail/taux_satisfaction?year=2023"))
-    assert "2 réponses « 4 » ou « 5 » sur 3" in text and "Entretiens usagers" in text
+    assert "2 réponses « 4 » ou « 5 » sur 3" in text
+    # Its only session has 3 answers: pooled, not named (anonymity threshold).
+    assert "Entretiens usagers" not in text and "autres (moins de 5 réponses)" in text
     text = text_of(client.get("/indicateurs/detail/projets_accompagnes?year=2022&scope=year"))
     assert "Accueil en préfecture" in text and "Titres de séjour" not in text
     assert client.get("/indicateurs/detail/inconnu?year=2023").status_code == 404
@@ -221,11 +223,13 @@ def test_milestones_planned_against_actual(client, login, team, runner):
     runner.invoke(args=["seed-demo"])
     milestone = services.list_milestones()[0]
     login(team)
-    response = client.post(f"/indicateurs/calendrier/{milestone.id}", data={
+    planned = {f"m{milestone.id}-label": milestone.label,
+               f"m{milestone.id}-planned_start": milestone.planned_start.isoformat()}
+    response = client.post(f"/indicateurs/calendrier/{milestone.id}", data={**planned,
         f"m{milestone.id}-actual_start": "2022-02-15", f"m{milestone.id}-actual_end": "2022-02-01"})
     assert response.status_code == 422
     assert "La fin réelle ne peut précéder le début réel." in response.get_data(as_text=True)
-    response = client.post(f"/indicateurs/calendrier/{milestone.id}", data={
+    response = client.post(f"/indicateurs/calendrier/{milestone.id}", data={**planned,
         f"m{milestone.id}-actual_start": "2022-02-15", f"m{milestone.id}-actual_end": "2022-02-28",
         f"m{milestone.id}-note": "Inauguration"}, follow_redirects=True)
     assert "enregistré" in text_of(response) and "Inauguration" in text_of(response)
@@ -312,9 +316,22 @@ def test_xlsx_report_reads_back_with_the_api_figures(client, login, team, activi
     book = load_workbook(io.BytesIO(response.data))
     assert book.sheetnames == ["Résultats", "Budget", "Calendrier", "Économies", "Détail"]
     rows = list(book["Résultats"].iter_rows(min_row=3, max_row=6, values_only=True))
+    units = {"count": "nombre", "ratio": "taux"}
     for row, item in zip(rows, figures, strict=True):
-        assert row[:7] == (item["code"], item["label"], item["unit"], item["value"],
+        assert row[:7] == (item["code"], item["label"], units[item["unit"]], item["value"],
                            item["cumulative"], item["target"], item["status"])
+    # Rates and euros are numbers shown by the sheet's formats, in French.
+    rate_row = 3 + [i["code"] for i in figures].index("taux_satisfaction")
+    assert book["Résultats"][f"D{rate_row}"].number_format == "0.0 %"
+    assert book["Budget"]["B3"].number_format == '#,##0.00 "€"'
+    assert book["Budget"]["D3"].number_format == "0.0 %"
+    cells = [c for ws in book for row in ws.iter_rows(values_only=True) for c in row]
+    assert not {"count", "ratio", "in_progress", "completed", "dep-75"} & set(cells)
+    assert "Début (heure de Paris)" in cells and "Début (UTC)" not in cells
+    formation = next(r for r in book["Détail"].iter_rows(values_only=True)
+                     if r[0] == "Entretiens usagers" and isinstance(r[1], datetime))
+    assert formation[1] == datetime(2023, 3, 1, 10, 0)  # 9:00 UTC is 10:00 in Paris (winter)
+    assert "En cours" in cells and "Terminé" in cells
     budget = {row[0]: row for row in book["Budget"].iter_rows(min_row=2, max_row=4, values_only=True)}
     assert budget["AMOA / AMOE"][2] == 150000 and budget["AMOA / AMOE"][5] == 90000
     assert "0349-CDBU-CINT" in [c for row in book["Budget"].iter_rows(values_only=True) for c in row]
@@ -327,8 +344,9 @@ def test_csv_report_and_printable_page(client, login, team, activity):
     response = client.get("/indicateurs/rapport/2023.csv")
     body = response.get_data(as_text=True)
     assert response.mimetype == "text/csv" and body.startswith("\ufeffannee;rubrique;")
-    assert "2023;resultats;participants;Nombre de participants aux activités du lab;value;10" in body
-    assert "2023;resultats;taux_satisfaction;" in body and ";value;0,6667" in body
+    assert "2023;resultats;participants;Nombre de participants aux activités du lab;valeur;10" in body
+    assert "2023;resultats;taux_satisfaction;" in body and ";valeur (%);66,7" in body
+    assert ";value;" not in body and "ae_planned" not in body and ";AE prévues (€);" in body
     page = client.get("/indicateurs/rapport?year=2023").get_data(as_text=True)
     assert "css/indicators.css" in page and "Respect du calendrier" in page
 

@@ -116,9 +116,9 @@ def test_a_failing_log_never_breaks_the_request(api, create_user, monkeypatch):
 
 
 def test_answers_given_in_the_room_by_a_team_member_stay_anonymous(client, create_user, login):
-    from labapp.surveys import services
+    from tests.survey_answers import open_room_link
 
-    link = services.room_link("project", 1)
+    link = open_room_link()
     db.session.commit()
     login(create_user("team"))
     before = len(entries())
@@ -211,3 +211,20 @@ def test_old_entries_are_deleted_by_the_retention_job(app, many_entries, create_
     assert [e.created_at.date() for e in kept] == [date(2026, 5, 1)]
     [summary] = entries(action="retention_applied", entity_type="audit_entries")
     assert summary.count == 2
+
+
+def test_every_audited_column_has_a_french_label():
+    from labapp.privacy.field_labels import FIELD_LABELS
+    from labapp.privacy.labels import ENTITY_LABELS
+
+    columns = {c.name for t in db.metadata.sorted_tables if t.name in ENTITY_LABELS for c in t.c}
+    assert columns - set(FIELD_LABELS) == set(), "add these columns to FIELD_LABELS"
+
+
+def test_the_journal_page_shows_french_field_labels(client, create_user, login):
+    login(create_user("admin"))
+    audit.record_action("update", "session_registrations", fields=["manage_token_hash", "status"])
+    db.session.commit()
+    html = client.get("/admin/journal").get_data(as_text=True)
+    assert "lien de gestion de l&#39;inscription, statut" in html
+    assert "manage_token_hash" not in html

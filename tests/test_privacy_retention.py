@@ -65,7 +65,7 @@ def snapshot() -> dict:
                 drilldown.projects(year, scope, 1).total, drilldown.formations(year, scope, 1).total,
                 drilldown.present_registrations(year, scope, 1).total,
                 drilldown.bookings(year, scope, 1).total, drilldown.booking_attendees(year, scope),
-                drilldown.answers_by_target(year, scope, 1).total,
+                drilldown.answers_by_target(year, scope, 1)[0].total,
                 drilldown.answers_totals(year, scope))
         data[year] = figures
     db.session.rollback()

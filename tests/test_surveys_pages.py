@@ -9,6 +9,7 @@ from labapp import TEMPLATE_DIR
 from labapp.extensions import db
 from labapp.surveys import services
 from labapp.surveys.models import SurveyResponse
+from tests.survey_answers import open_room_link, store_answer
 
 pytestmark = pytest.mark.skipif(not (TEMPLATE_DIR / "base.html").exists(),
                                 reason="templates/base.html not merged from main yet")
@@ -72,7 +73,7 @@ def test_form_refuses_missing_csrf_token(app, client, invitation_token):
 
 
 def test_room_link_one_answer_per_browser(client, app):
-    link = services.room_link("project", 1)
+    link = open_room_link()
     db.session.commit()
     assert client.post(f"/avis/salle/{link.code}", data=GOOD).status_code == 302
     second = client.post(f"/avis/salle/{link.code}", data=GOOD)
@@ -84,7 +85,7 @@ def test_results_page_for_team_only(client, login, create_user, create_project):
     project = create_project(status="completed")
     link = services.room_link("project", project.id)
     for value in ("5", "4", "4", "3", "1"):
-        services.submit_in_room(link.code, {**GOOD, "overall": value, "improve": "Plus court"})
+        store_answer(link, {**GOOD, "overall": value, "improve": "Plus court"})
     db.session.commit()
     login(create_user("agent"))
     assert client.get(f"/equipe/avis/project/{project.id}").status_code == 403

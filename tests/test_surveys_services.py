@@ -12,6 +12,7 @@ from labapp.surveys import services
 from labapp.surveys.jobs import project_surveys, survey_reminders
 from labapp.surveys.models import Invitation, SurveyDispatch, SurveyResponse
 from labapp.surveys.rules import merge_counts, satisfaction_rate
+from tests.survey_answers import store_answer
 
 GOOD = {"overall": "5", "usefulness": "yes", "recommend": "yes", "improve": "Rien"}
 
@@ -180,12 +181,12 @@ def test_small_group_threshold(app):
         invite_one(email=f"p{i}@example.org")
     room = services.room_link("project", 1)
     for value in ("5", "4", "2", "3"):
-        services.submit_in_room(room.code, {**GOOD, "overall": value, "improve": "secret"})
+        store_answer(room, {**GOOD, "overall": value, "improve": "secret"})
     db.session.commit()
     results = services.results_for("project", [1])
     assert results.responses == 4 and results.invited == 4 and not results.detailed
     assert results.overall == {} and all(not q.counts and not q.texts for q in results.questions)
-    services.submit_in_room(room.code, {**GOOD, "overall": "1"})
+    store_answer(room, {**GOOD, "overall": "1"})
     db.session.commit()
     results = services.results_for("project", [1])
     assert results.detailed and results.satisfaction == 0.4
@@ -198,8 +199,8 @@ def test_overall_counts_grouped_by_target_in_one_query(app):
     from tests.querycount import count_queries
 
     a, b = services.room_link("project", 1), services.room_link("session", 7)
-    services.submit_in_room(a.code, GOOD)
-    services.submit_in_room(b.code, {**GOOD, "overall": "2"})
+    store_answer(a, GOOD)
+    store_answer(b, {**GOOD, "overall": "2"})
     db.session.commit()
     with count_queries() as counter:
         counts = services.overall_counts_by_target()

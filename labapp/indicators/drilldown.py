@@ -7,6 +7,8 @@ figures are computed with; `scope` is "year" (the value of the year) or
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload
 
@@ -17,6 +19,8 @@ from labapp.indicators.conditions import Period
 from labapp.pagination import Page, paginate
 from labapp.projects.models import Project
 from labapp.surveys.models import Answer, SurveyResponse
+from labapp.surveys.rules import details_allowed, others_label, pool_small_groups
+from labapp.surveys.services import min_answers
 from labapp.trainings.models import Registration, Session
 
 SCOPES = {"year": "de l'année", "cumul": "cumulé depuis le début"}
@@ -59,13 +63,26 @@ def booking_attendees(year: int, scope: str) -> int:
         select(func.coalesce(func.sum(Booking.attendees), 0)).where(condition)) or 0)
 
 
-def answers_by_target(year: int, scope: str, page: int) -> Page:
-    """Overall answers counted, grouped by surveyed target (session or project)."""
+@dataclass
+class Others:
+    """The pooled line of the sessions and projects under the anonymity threshold."""
+
+    label: str
+    minimum: int
+    groups: int
+    satisfied: int
+    answers: int
+    detailed: bool  # the pooled answers reach the threshold: their figures may be shown
+
+
+def answers_by_target(year: int, scope: str, page: int) -> tuple[Page, Others]:
+    """Overall answers counted, grouped by surveyed target (session or project); the
+    targets under the anonymity threshold pooled into one `Others` line."""
     period = Period.year(year)
     condition = c.response_in(period) if scope == "year" else c.response_until(period)
     # Rows counted have their target joined (a held session or a completed project).
     title = func.coalesce(c.HELD_SESSION.title, c.COMPLETED_PROJECT.title)
-    grouped = (
+    rows = db.session.execute(
         c.overall_answers().with_only_columns(
             SurveyResponse.target_kind.label("kind"), SurveyResponse.target_id.label("target_id"),
             func.max(title).label("title"),
@@ -73,13 +90,17 @@ def answers_by_target(year: int, scope: str, page: int) -> Page:
             func.count(Answer.id).label("answers"))
         .where(condition)
         .group_by(SurveyResponse.target_kind, SurveyResponse.target_id)
-    ).subquery()
-    total = db.session.scalar(select(func.count()).select_from(grouped)) or 0
-    last = max(1, -(-total // PER_PAGE))
+        .order_by(SurveyResponse.target_kind, SurveyResponse.target_id)).all()
+    minimum = min_answers()
+    shown, pooled = pool_small_groups(rows, minimum, size=lambda row: row.answers)
+    pooled_answers = sum(row.answers for row in pooled)
+    others = Others(label=others_label(minimum), minimum=minimum, groups=len(pooled),
+                    satisfied=sum(int(row.satisfied) for row in pooled), answers=pooled_answers,
+                    detailed=details_allowed(pooled_answers, minimum))
+    last = max(1, -(-len(shown) // PER_PAGE))
     page = min(max(page, 1), last)
-    rows = db.session.execute(select(grouped).order_by(grouped.c.kind, grouped.c.target_id)
-                              .limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
-    return Page(items=rows, page=page, per_page=PER_PAGE, total=total)
+    items = shown[(page - 1) * PER_PAGE:page * PER_PAGE]
+    return Page(items=items, page=page, per_page=PER_PAGE, total=len(shown)), others
 
 
 def answers_totals(year: int, scope: str) -> tuple[int, int]:

@@ -69,6 +69,10 @@ class ExpenseForm(FrenchForm):
 
 
 class MilestoneForm(FrenchForm):
+    label = StringField("Intitulé du jalon", validators=[
+        DataRequired("Indiquez l'intitulé du jalon."), Length(max=200)])
+    planned_start = DateField("Début prévu", validators=[InputRequired("Indiquez le début prévu.")])
+    planned_end = DateField("Fin prévue", validators=[Optional()])
     actual_start = DateField("Début réel", validators=[Optional()])
     actual_end = DateField("Fin réelle", validators=[Optional()])
     note = TextAreaField("Commentaire", validators=[Optional(), Length(max=2000)])
@@ -105,3 +109,15 @@ class FreezeForm(FrenchForm):
 class UnfreezeForm(FrenchForm):
     reason = TextAreaField("Motif de la réouverture", validators=[
         DataRequired("Indiquez le motif de la réouverture."), Length(max=2000)])
+
+
+class NewMilestoneForm(FrenchForm):
+    label = StringField("Intitulé du jalon", validators=[
+        DataRequired("Indiquez l'intitulé du jalon."), Length(max=200)])
+    planned_start = DateField("Début prévu", validators=[InputRequired("Indiquez le début prévu.")])
+    planned_end = DateField("Fin prévue", validators=[Optional()])
+    note = TextAreaField("Commentaire", validators=[Optional(), Length(max=2000)])
+
+
+class CloseMilestoneForm(FrenchForm):
+    """Clore un jalon: no field besides the CSRF token (closed today)."""

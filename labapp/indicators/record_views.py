@@ -19,7 +19,6 @@ from labapp.indicators.forms import (
     AdjustmentForm,
     BudgetLineForm,
     ExpenseForm,
-    MilestoneForm,
     SavingsForm,
     TargetsForm,
 )
@@ -166,43 +165,6 @@ def delete_expense(expense_id: int):
     db.session.commit()
     flash("Dépense supprimée.", "success")
     return redirect(url_for("indicators.expenses", year=year))
-
-
-# --- Milestones ----------------------------------------------------------------
-
-def _render_milestones(forms: dict, status: int = 200):
-    milestones = services.list_milestones()
-    for milestone in milestones:
-        if milestone.id not in forms:
-            forms[milestone.id] = MilestoneForm(prefix=f"m{milestone.id}", data={
-                "actual_start": milestone.actual_start, "actual_end": milestone.actual_end,
-                "note": milestone.note})
-    return render_template("indicators/milestones.html", milestones=milestones, forms=forms), status
-
-
-@bp.get("/calendrier")
-@team_required
-def milestones():
-    """Calendar milestones of the contract, planned against actual."""
-    return _render_milestones({})
-
-
-@bp.post("/calendrier/<int:milestone_id>")
-@team_required
-def update_milestone(milestone_id: int):
-    form = MilestoneForm(prefix=f"m{milestone_id}")
-    if form.validate_on_submit():
-        try:
-            milestone = services.update_milestone(current_user, milestone_id, form.actual_start.data,
-                                                  form.actual_end.data, form.note.data)
-        except DomainError as error:
-            _fail(form, error)
-            return _render_milestones({milestone_id: form},
-                                      422 if isinstance(error, ValidationFailed) else 409)
-        db.session.commit()
-        flash(f"Jalon « {milestone.label} » enregistré.", "success")
-        return redirect(url_for("indicators.milestones"))
-    return _render_milestones({milestone_id: form}, 422)
 
 
 # --- Savings -------------------------------------------------------------------

@@ -21,6 +21,22 @@ from labapp.indicators.compute import indicators_for_year
 from labapp.indicators.definitions import BY_CODE, STATUS_RULE
 from labapp.indicators.models import NATURES, BudgetLine
 from labapp.indicators.references import MANAGEMENT_REFERENCES
+from labapp.indicators.report_format import (
+    BUDGET_MEASURES,
+    DATE,
+    DATETIME,
+    ETP,
+    EUROS,
+    PERCENT,
+    RESULT_MEASURES,
+    SAVINGS_MEASURES,
+    csv_measure_value,
+    formats,
+    paris,
+    project_status_label,
+    territory,
+    unit_label,
+)
 from labapp.indicators.savings import savings_report
 from labapp.indicators.services import active_freeze, budget_summary, list_milestones
 from labapp.projects.models import Project
@@ -81,7 +97,8 @@ def _text(value: str | None) -> str:
 
 
 def _pct(value):
-    return None if value is None else round(value * 100, 1)
+    """A rate for a spreadsheet cell: the fraction itself, shown by the PERCENT format."""
+    return None if value is None else float(value)
 
 
 def _bold(sheet, row: int = 1) -> None:
@@ -99,30 +116,36 @@ def xlsx_bytes(data: dict) -> bytes:
                     "Statut", "Valeur arrêtée", "Écart (valeur − arrêtée)"])
     _bold(results, 2)
     for row in data["rows"]:
-        results.append([row["code"], row["label"], row["unit"], row["value"], row["cumulative"],
-                        row["target"], row.get("status"), row["frozen_value"], row["difference"]])
+        results.append([row["code"], row["label"], unit_label(row["unit"]), row["value"],
+                        row["cumulative"], row["target"], row.get("status"), row["frozen_value"],
+                        row["difference"]])
+        if row["unit"] == "ratio":
+            formats(results, D=PERCENT, E=PERCENT, F=PERCENT, H=PERCENT, I=PERCENT)
     results.append([])
     results.append(["Règle de statut", data["status_rule"]])
     if data["freeze"]:
         freeze = data["freeze"]
-        results.append(["Année arrêtée le", freeze.frozen_at.replace(tzinfo=None),
+        results.append(["Année arrêtée le (heure de Paris)", paris(freeze.frozen_at),
                         freeze.frozen_by.name if freeze.frozen_by else ""])
+        formats(results, B=DATETIME)
     for label, value in data["references"]:
         results.append([label, value])
 
     budget = book.create_sheet("Budget")
-    budget.append(["Nature", "AE prévues", "AE consommées", "Taux AE (%)", "CP prévus",
-                   "CP consommés", "Taux CP (%)"])
+    budget.append(["Nature", "AE prévues", "AE consommées", "Taux AE", "CP prévus",
+                   "CP consommés", "Taux CP"])
     _bold(budget)
     for row in data["budget"]:
         budget.append([row["label"], float(row["ae_planned"]), float(row["ae_consumed"]),
                        _pct(row["ae_rate"]), float(row["cp_planned"]), float(row["cp_consumed"]),
                        _pct(row["cp_rate"])])
+        formats(budget, B=EUROS, C=EUROS, D=PERCENT, E=EUROS, F=EUROS, G=PERCENT)
     budget.append([])
     budget.append(["Tranche", "Nature", "AE prévues", "CP prévus"])
     for line in data["budget_lines"]:
         budget.append([line.tranche, NATURES.get(line.nature, line.nature),
                        float(line.ae_planned), float(line.cp_planned)])
+        formats(budget, C=EUROS, D=EUROS)
     budget.append([])
     for label, value in data["references"]:
         budget.append([label, value])
@@ -133,52 +156,61 @@ def xlsx_bytes(data: dict) -> bytes:
     for m in data["milestones"]:
         calendar.append([_text(m.label), m.planned_start, m.planned_end, m.actual_start,
                          m.actual_end, _text(m.note)])
+        formats(calendar, B=DATE, C=DATE, D=DATE, E=DATE)
 
     savings = data["savings"]
     sheet = book.create_sheet("Économies")
     sheet.append(["Élément", "Valeur"])
     _bold(sheet)
     for label, key in (("Heures-participants (formations)", "participant_hours"),
-                       ("Gain de temps formation (%)", "training_gain"),
+                       ("Gain de temps formation", "training_gain"),
                        ("ETP formation", "training_fte"),
                        ("Jours économisés estimés (projets)", "days_saved"),
-                       ("Gain de temps projets (%)", "project_gain"),
+                       ("Gain de temps projets", "project_gain"),
                        ("ETP projets", "project_fte"), ("Ajustements (ETP)", "adjustments_fte"),
                        ("Total (ETP)", "total_fte"), ("Coût d'un ETP (€)", "cost_per_fte"),
                        ("Économies (€)", "savings_eur"), ("Prévision (ETP)", "forecast_fte"),
                        ("Écart à la prévision (ETP)", "gap_fte"),
                        ("Explication de l'écart", "gap_explanation"), ("Formule", "formula")):
         value = savings[key]
+        number_format = ETP if key.endswith("_fte") else None
         if key in ("gap_explanation", "formula"):
             value = _text(value)
         elif key.endswith("_gain"):
-            value = _pct(value)
+            value, number_format = _pct(value), PERCENT
         elif key in ("cost_per_fte", "savings_eur"):
-            value = float(value)
+            value, number_format = float(value), EUROS
         sheet.append([label, value])
+        if number_format:
+            formats(sheet, B=number_format)
 
     detail = book.create_sheet("Détail")
     trend = data["trend"]
     detail.append(["Mois", "Projets accompagnés", "Formations dispensées", "Participants",
-                   "Réponses satisfaites", "Réponses", "Taux de satisfaction (%)"])
+                   "Réponses satisfaites", "Réponses", "Taux de satisfaction"])
     _bold(detail)
     for i, period in enumerate(trend["periods"]):
         detail.append([period.label, trend["projets_accompagnes"][i],
                        trend["formations_dispensees"][i], trend["participants"][i],
                        trend["satisfied"][i], trend["answered"][i],
                        _pct(trend["taux_satisfaction"][i])])
+        formats(detail, G=PERCENT)
     detail.append([])
-    detail.append(["Projets accompagnés", "Début", "Fin", "Statut"])
+    detail.append(["Projets accompagnés", "Début", "Fin", "Statut", "Territoire"])
     for p in data["projects"]:
-        detail.append([_text(p.title), p.support_started_on, p.support_ended_on, p.status])
+        detail.append([_text(p.title), p.support_started_on, p.support_ended_on,
+                       project_status_label(p.status), territory(p.territory)])
+        formats(detail, B=DATE, C=DATE)
     detail.append([])
-    detail.append(["Formations dispensées", "Début (UTC)", "Session n°"])
+    detail.append(["Formations dispensées", "Début (heure de Paris)", "Session n°"])
     for s in data["formations"]:
-        detail.append([_text(s.title), s.start_at.replace(tzinfo=None), s.id])
+        detail.append([_text(s.title), paris(s.start_at), s.id])
+        formats(detail, B=DATETIME)
     detail.append([])
-    detail.append(["Participants présents par session", "Début (UTC)", "Présents"])
+    detail.append(["Participants présents par session", "Début (heure de Paris)", "Présents"])
     for title, start, count in data["presence"]:
-        detail.append([_text(title), start.replace(tzinfo=None), count])
+        detail.append([_text(title), paris(start), count])
+        formats(detail, B=DATETIME)
 
     for ws in book.worksheets:
         ws.column_dimensions["A"].width = 48
@@ -202,26 +234,29 @@ def csv_text(data: dict) -> str:
     writer.writerow(["annee", "rubrique", "code", "libelle", "mesure", "valeur"])
     year = data["year"]
     for row in data["rows"]:
-        for measure in ("value", "cumulative", "target", "status", "frozen_value", "difference"):
-            writer.writerow([year, "resultats", row["code"], row["label"], measure,
-                             _fr(row.get(measure))])
+        for measure, name in RESULT_MEASURES.items():
+            value = row.get(measure)
+            if measure != "status":
+                value = csv_measure_value(row["unit"], value)
+                name += " (%)" if row["unit"] == "ratio" else ""
+            writer.writerow([year, "resultats", row["code"], row["label"], name, _fr(value)])
     for row in data["budget"]:
-        for measure in ("ae_planned", "ae_consumed", "ae_rate", "cp_planned", "cp_consumed",
-                        "cp_rate"):
+        for measure, name in BUDGET_MEASURES.items():
             value = row[measure]
-            writer.writerow([year, "budget", row["nature"], row["label"], measure,
-                             _fr(float(value) if value is not None else None)])
+            value = None if value is None else float(value)
+            if measure.endswith("_rate"):
+                value = csv_measure_value("ratio", value)
+            writer.writerow([year, "budget", row["nature"], row["label"], name, _fr(value)])
     savings = data["savings"]
-    for measure in ("training_fte", "project_fte", "adjustments_fte", "total_fte", "savings_eur",
-                    "forecast_fte", "gap_fte"):
+    for measure, name in SAVINGS_MEASURES.items():
         value = savings[measure]
-        writer.writerow([year, "economies", "etp", "ETP redéployés", measure,
+        writer.writerow([year, "economies", "etp", "ETP redéployés", name,
                          _fr(float(value) if value is not None else None)])
     for m in data["milestones"]:
-        writer.writerow([year, "calendrier", m.id, _text(m.label), "prevu",
+        writer.writerow([year, "calendrier", m.id, _text(m.label), "prévu (début/fin)",
                          f"{m.planned_start.isoformat()}/"
                          f"{m.planned_end.isoformat() if m.planned_end else ''}"])
-        writer.writerow([year, "calendrier", m.id, _text(m.label), "reel",
+        writer.writerow([year, "calendrier", m.id, _text(m.label), "réel (début/fin)",
                          f"{m.actual_start.isoformat() if m.actual_start else ''}/"
                          f"{m.actual_end.isoformat() if m.actual_end else ''}"])
     return "\ufeff" + out.getvalue()

@@ -93,8 +93,23 @@ def set_target(actor: User, year: int, code: str, value: float | None) -> Indica
 
 
 def targets_by_year(years: list[int]) -> dict[tuple[int, str], float]:
-    rows = db.session.scalars(select(IndicatorTarget).where(IndicatorTarget.year.in_(years)))
-    return {(t.year, t.code): t.value for t in rows}
+    """{(year, code): target} of these years; a year without a target of its own carries the
+    last earlier one forward (the contract ends in 2023; a later year keeps its targets until
+    the team records others)."""
+    if not years:
+        return {}
+    rows = db.session.scalars(select(IndicatorTarget).where(IndicatorTarget.year <= max(years))
+                              .order_by(IndicatorTarget.year))
+    latest: dict[str, list[tuple[int, float]]] = {}
+    for t in rows:
+        latest.setdefault(t.code, []).append((t.year, t.value))
+    result = {}
+    for year in years:
+        for code, history in latest.items():
+            earlier = [value for target_year, value in history if target_year <= year]
+            if earlier:
+                result[(year, code)] = earlier[-1]
+    return result
 
 
 def set_budget_line(actor: User, year: int, tranche: int, nature: str, ae, cp) -> BudgetLine:
@@ -253,24 +268,6 @@ def unfreeze_year(actor: User, year: int, reason: str) -> YearFreeze:
     freeze.unfreeze_reason = reason.strip()
     db.session.flush()
     return freeze
-
-
-def update_milestone(actor: User, milestone_id: int, actual_start: date | None,
-                     actual_end: date | None, note: str | None) -> Milestone:
-    """Record the actual dates of a calendar milestone (planned dates come from the contract)."""
-    require_team(actor)
-    milestone = db.session.get(Milestone, milestone_id)
-    if milestone is None:
-        raise NotFound("Jalon introuvable.")
-    if actual_start and actual_end and actual_end < actual_start:
-        raise ValidationFailed.on("actual_end", "La fin réelle ne peut précéder le début réel.")
-    if actual_end and not actual_start:
-        raise ValidationFailed.on("actual_start", "Indiquez d'abord le début réel.")
-    ensure_not_frozen(milestone.planned_start.year)
-    milestone.actual_start, milestone.actual_end = actual_start, actual_end
-    milestone.note = (note or "").strip() or None
-    db.session.flush()
-    return milestone
 
 
 def list_milestones() -> list[Milestone]:

@@ -14,7 +14,7 @@ from flask_login import current_user
 from labapp.errors import DomainError
 from labapp.extensions import db
 from labapp.forms_util import show_domain_error
-from labapp.indicators import activity, drilldown, record_views, services  # noqa: F401  (routes)
+from labapp.indicators import activity, drilldown, milestone_views, record_views, services  # noqa: F401  (routes)
 from labapp.indicators.charts import bar_chart
 from labapp.indicators.compute import indicators_for_year
 from labapp.indicators.definitions import BY_CODE, STATUS_RULE
@@ -78,7 +78,7 @@ def detail(code: str):
     scope = request.args.get("scope") if request.args.get("scope") in drilldown.SCOPES else "year"
     page = request.args.get("page", 1, type=int)
     context = {"definition": definition, "year": year, "years": year_choices(year),
-               "scope": scope, "scopes": drilldown.SCOPES}
+               "scope": scope, "scopes": drilldown.SCOPES, "others": None}
     if code == "projets_accompagnes":
         context["page"] = drilldown.projects(year, scope, page)
     elif code == "formations_dispensees":
@@ -88,7 +88,7 @@ def detail(code: str):
         context["bookings"] = drilldown.bookings(year, scope, request.args.get("bpage", 1, type=int))
         context["attendees"] = drilldown.booking_attendees(year, scope)
     else:
-        context["page"] = drilldown.answers_by_target(year, scope, page)
+        context["page"], context["others"] = drilldown.answers_by_target(year, scope, page)
         context["totals"] = drilldown.answers_totals(year, scope)
     return render_template("indicators/detail.html", **context)
 

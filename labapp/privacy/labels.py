@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from labapp.auth.models import ROLE_LABELS  # noqa: F401  (used by the audit template)
+from labapp.privacy.field_labels import field_labels  # noqa: F401  (used by the audit template)
 
 ENTITY_LABELS = {
     "users": "Comptes",

@@ -44,7 +44,7 @@ def record_sent_survey(kind: str, target_id: int, title: str,
 @demo_seeder("surveys", order=60)
 def seed_surveys() -> None:
     from labapp.projects.demo import DEMO_PROJECTS
-    from labapp.projects.models import Project
+    from labapp.projects.models import Project, ProjectContact
     from labapp.surveys.models import SurveyResponse
 
     ensure_questionnaire("session")
@@ -57,10 +57,18 @@ def seed_surveys() -> None:
     for index, project in enumerate(projects):
         if project.id in answered:
             continue
+        given = ANSWERS[: 6 - index]
+        # The room link takes at most one answer per contact: the people met at the
+        # closing meeting are the project's contacts.
+        for n in range(len(project.contacts), len(given)):
+            project.contacts.append(ProjectContact(
+                name=f"Participant·e de la restitution {n + 1}",
+                email=f"restitution{n + 1}.projet{project.id}@interieur.gouv.fr"))
+        db.session.flush()
         record_sent_survey("project", project.id, project.title,
                            [services.Recipient(c.email, c.name) for c in project.contacts],
                            utcnow() - timedelta(days=40))
         link = services.room_link("project", project.id)
-        for overall, useful, recommend, improve in ANSWERS[: 6 - index]:
+        for overall, useful, recommend, improve in given:
             services.submit_in_room(link.code, {"overall": overall, "usefulness": useful,
                                                 "recommend": recommend, "improve": improve})

@@ -34,7 +34,13 @@ from labapp.surveys.models import (
     SurveyResponse,
 )
 from labapp.surveys.questionnaires import ensure_questionnaire
-from labapp.surveys.rules import details_allowed, response_rate, satisfaction_rate
+from labapp.surveys.rules import (
+    MIN_ANSWERS,
+    details_allowed,
+    pool_small_groups,
+    response_rate,
+    satisfaction_rate,
+)
 from labapp.timeutil import PARIS
 
 MAX_TEXT = 2000
@@ -42,6 +48,11 @@ MAX_TEXT = 2000
 
 def config(name: str, default: int) -> int:
     return int(current_app.config.get(name, default))
+
+
+def min_answers() -> int:
+    """The anonymity threshold: fewer answers about a session or project show no detail."""
+    return config("SURVEY_MIN_ANSWERS", MIN_ANSWERS)
 
 
 def paris_day(now: datetime) -> date:
@@ -197,7 +208,7 @@ def clean_answers(questionnaire: Questionnaire, raw: Mapping[str, object]) -> li
     return cleaned
 
 
-def _store_response(questionnaire: Questionnaire, target_kind: str, target_id: int,
+def store_response(questionnaire: Questionnaire, target_kind: str, target_id: int,
                     answers: list[CleanAnswer], channel: str, now: datetime) -> SurveyResponse:
     response = SurveyResponse(questionnaire_id=questionnaire.id, target_kind=target_kind,
                               target_id=target_id, submitted_on=paris_day(now), channel=channel,
@@ -225,7 +236,7 @@ def submit_invitation(token: str, raw: Mapping[str, object], now: datetime | Non
         state = invitation_state(invitation, now)
         raise Conflict("Ce lien a déjà servi : votre première réponse est conservée."
                        if state == "used" else "Ce lien a expiré.")
-    return _store_response(invitation.questionnaire, invitation.target_kind, invitation.target_id,
+    return store_response(invitation.questionnaire, invitation.target_kind, invitation.target_id,
                            answers, "link", now)
 
 
@@ -253,12 +264,11 @@ def room_link_for_code(code: str, now: datetime | None = None) -> RoomLink:
 
 
 def submit_in_room(code: str, raw: Mapping[str, object], now: datetime | None = None) -> SurveyResponse:
-    """Answer anonymously through the in-room link (one per browser is the caller's cookie)."""
-    now = now or utcnow()
-    link = room_link_for_code(code, now)
-    questionnaire = ensure_questionnaire(link.target_kind)
-    answers = clean_answers(questionnaire, raw)
-    return _store_response(questionnaire, link.target_kind, link.target_id, answers, "room", now)
+    """Answer anonymously through the in-room link, within its window and its limit
+    (`room.submit`; one per browser is the caller's cookie)."""
+    from labapp.surveys import room
+
+    return room.submit(code, raw, now)
 
 
 # --- results -------------------------------------------------------------------------------
@@ -305,6 +315,8 @@ class Results:
     overall: dict[int, int]
     min_answers: int
     questions: list[QuestionResult]
+    # Sessions or projects whose comments are withheld (each under the threshold).
+    small_groups: int = 0
 
     @property
     def detailed(self) -> bool:
@@ -326,9 +338,14 @@ class Results:
 def results_for(target_kind: str, target_ids: list[int]) -> Results:
     """Response and satisfaction figures, distributions and comments for these targets."""
     questionnaire = ensure_questionnaire(target_kind)
-    minimum = config("SURVEY_MIN_ANSWERS", 5)
+    minimum = min_answers()
     in_targets = (SurveyResponse.target_kind == target_kind, SurveyResponse.target_id.in_(target_ids))
-    responses = db.session.scalar(select(func.count(SurveyResponse.id)).where(*in_targets)) or 0
+    per_target = db.session.execute(
+        select(SurveyResponse.target_id, func.count(SurveyResponse.id)).where(*in_targets)
+        .group_by(SurveyResponse.target_id)).all()
+    responses = sum(count for _, count in per_target)
+    # Free text is read only from the sessions or projects that reach the threshold.
+    large, small = pool_small_groups(per_target, minimum, size=lambda row: row[1])
     invited, answered = db.session.execute(
         select(func.count(Invitation.id), func.count(Invitation.answered_at)).where(
             Invitation.target_kind == target_kind, Invitation.target_id.in_(target_ids))).one()
@@ -350,7 +367,8 @@ def results_for(target_kind: str, target_ids: list[int]) -> Results:
         for question_id, text in db.session.execute(
                 select(Answer.question_id, Answer.text)
                 .join(SurveyResponse, SurveyResponse.id == Answer.response_id)
-                .where(*in_targets, Answer.text.is_not(None), Answer.text != "")
+                .where(*in_targets, Answer.text.is_not(None), Answer.text != "",
+                       SurveyResponse.target_id.in_([target_id for target_id, _ in large]))
                 .order_by(Answer.id)):
             texts.setdefault(question_id, []).append(text)
     for question in questionnaire.questions:
@@ -364,7 +382,7 @@ def results_for(target_kind: str, target_ids: list[int]) -> Results:
         questions.append(QuestionResult(question, items if detailed else [],
                                         texts.get(question.id, [])))
     return Results(responses=responses, invited=invited, answered=answered or 0, overall=overall,
-                   min_answers=minimum, questions=questions)
+                   min_answers=minimum, questions=questions, small_groups=len(small))
 
 
 @dataclass

@@ -9,6 +9,7 @@ from labapp.errors import Conflict, NotFound, ValidationFailed
 from labapp.extensions import db, limiter
 from labapp.forms_util import show_domain_error, submit_form
 from labapp.surveys import demo, jobs, questionnaires, services  # noqa: F401  (demo, jobs: seeder, tick jobs)
+from labapp.surveys import room as in_room
 from labapp.surveys.forms import (
     AddQuestionForm,
     QuestionActiveForm,
@@ -76,13 +77,17 @@ def thanks():
 
 
 @bp.route("/avis/salle/<code>", methods=["GET", "POST"])
-@limiter.limit("20 per minute", methods=["POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_ROOM_ANSWER"], methods=["POST"])
 def room(code: str):
-    """In-room anonymous answering (short link / QR code); one answer per browser."""
+    """In-room anonymous answering (short link / QR code): around the session, as many
+    answers as participants, one per browser."""
     link = services.room_link_for_code(code)
     cookie = f"{ROOM_COOKIE}_{link.target_kind}_{link.target_id}"
     if request.cookies.get(cookie):
         return _closed("used")
+    status = in_room.room_status(link)
+    if status.state != "open":
+        return _room_unavailable(status.state, status)
     questionnaire = ensure_questionnaire(link.target_kind)
     form = survey_form_class(questionnaire)()
     title = jobs.target_title(link.target_kind, link.target_id)
@@ -93,6 +98,9 @@ def room(code: str):
             db.session.rollback()
             show_domain_error(form, error)
             return _form_page(form, questionnaire, title, 422)
+        except in_room.RoomUnavailable as error:  # filled (or closed) since the form was shown
+            db.session.rollback()
+            return _room_unavailable(error.state, None)
         db.session.commit()
         response = redirect(url_for("surveys.thanks"))
         response.set_cookie(cookie, "1", max_age=60 * 60 * 24 * 30, httponly=True,
@@ -100,6 +108,13 @@ def room(code: str):
                             path=url_for("surveys.room", code=code))
         return response
     return _form_page(form, questionnaire, title, 422 if form.errors else 200)
+
+
+def _room_unavailable(state: str, status):
+    """Not open yet, closed or full: a French page saying so (200: nothing went wrong)."""
+    return _private(make_response(render_template(
+        "surveys/room_unavailable.html", state=state, status=status,
+        message=in_room.STATE_MESSAGES[state])))
 
 
 # --- team ----------------------------------------------------------------------------------
@@ -122,6 +137,7 @@ def target_results(kind: str, target_id: int):
     db.session.commit()
     room_url = current_app.config["BASE_URL"] + url_for("surveys.room", code=link.code)
     return render_template("surveys/results.html", results=results, kind=kind, target_id=target_id,
+                           room_status=in_room.room_status(link),
                            title=jobs.target_title(kind, target_id), room_url=room_url,
                            offering=_offering_of(kind, target_id),
                            qr_svg=qr_svg(room_url), csv_url=url_for(
@@ -296,6 +312,9 @@ def _csv_response(results, filename: str):
     if results.detailed:
         rate = results.satisfaction
         writer.writerow(["taux de satisfaction", "" if rate is None else f"{rate:.4f}"])
+        if results.small_groups:
+            writer.writerow([f"sessions ou projets de moins de {results.min_answers} réponses "
+                             "(commentaires non exportés)", results.small_groups])
         writer.writerow([])
         writer.writerow(["question", "code réponse", "réponse", "nombre"])
         for q in results.questions:
