@@ -56,6 +56,9 @@ def register_extensions(app: Flask) -> None:
     from labapp.extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
+    from labapp import transactions
+
+    transactions.init_app(app)  # first: which requests only read (SQLite's deferred BEGIN)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
     csrf.init_app(app)
     limiter.init_app(app)

@@ -33,13 +33,15 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from labapp.db_types import UTCDateTime, utcnow
 from labapp.extensions import db
+from labapp.transactions import best_effort, in_deferred_transaction, reading
 
 VERSION_NAME = "activity"
 # Tables whose writes do not change any computed figure. Calendar revisions
 # (SEQUENCE bookkeeping) are derived from the data by the first feed built after a
 # change; users' names reach feeds, which are rebuilt at least every
-# CALENDAR_FEED_CACHE_SECONDS. The tick's own bookkeeping (tick_runs, job_failures) is
-# no activity: recording a tick must not invalidate what the tick just computed.
+# CALENDAR_FEED_CACHE_SECONDS. The tick's own bookkeeping (its runs, the items it set
+# aside) changes no figure: written at the end of every tick, it would invalidate what
+# the tick had just computed ahead.
 UNWATCHED = frozenset({
     "computed_cache", "data_versions", "alembic_version", "users", "api_tokens",
     "password_reset_tokens", "outbox_messages", "calendar_feed_tokens",
@@ -147,8 +149,11 @@ def cached(namespace: str, key: str, compute: Callable[[], Any], *, alone: bool 
     return value
 
 
-def _store(rows: list[dict]) -> None:
-    postgres = db.session.get_bind().dialect.name == "postgresql"
+def _store(rows: list[dict], executor=None) -> None:
+    """Upsert the entries with `executor` (a Connection, or the session by default)."""
+    executor = db.session if executor is None else executor
+    bind = executor.get_bind() if executor is db.session else executor
+    postgres = bind.dialect.name == "postgresql"
     insert = pg_insert if postgres else sqlite_insert
     # Sorted keys: two workers storing at once lock their rows in the same order.
     statement = insert(CachedFigure).values(sorted(rows, key=lambda row: row["key"]))
@@ -157,24 +162,34 @@ def _store(rows: list[dict]) -> None:
         set_={"version": statement.excluded.version, "payload": statement.excluded.payload,
               "computed_at": statement.excluded.computed_at},
         where=CachedFigure.version <= statement.excluded.version)
-    db.session.execute(statement)
+    executor.execute(statement)
     outdated = select(CachedFigure.key).where(
         CachedFigure.version < min(row["version"] for row in rows))
     if postgres:  # rows another worker is replacing are its to clean (no deadlock)
         outdated = outdated.with_for_update(skip_locked=True)
-    db.session.execute(CachedFigure.__table__.delete().where(CachedFigure.key.in_(outdated)))
+    executor.execute(CachedFigure.__table__.delete().where(CachedFigure.key.in_(outdated)))
 
 
 def warm(fill: Callable[[], Any]) -> int:
     """Run `fill` with the cache on, as a request would, and store what it computed
     (flushed; the caller commits): `flask tick` computes the figures of the next page
-    views after the data changed. Returns how many entries it stored: 0 when all were
-    already there for the current version (then it costs one query)."""
+    views after the data changed. On SQLite, from the CLI, what the session held is
+    committed first and `fill` reads in its own deferred transaction. Returns how many
+    entries it stored: 0 when all were already there for the current version (then it
+    costs one query)."""
     for name in ("computed_cache", "computed_cache_new"):
         g.pop(name, None)
     setattr(g, _WARMING, True)
     try:
-        fill()
+        if db.session.get_bind().dialect.name == "sqlite" and not has_request_context():
+            # Compute in a read snapshot, without SQLite's write lock (about 0.5 s that
+            # requests would otherwise wait), then store in a short writing transaction.
+            db.session.commit()
+            with reading():
+                fill()
+                db.session.commit()
+        else:
+            fill()
         rows = g.pop("computed_cache_new", None) or []
         if rows:
             _store(rows)
@@ -193,7 +208,11 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def _store_new_entries(response):
         rows = g.pop("computed_cache_new", None)
-        if rows and response.status_code < 400:
+        if not rows or response.status_code >= 400:
+            return response
+        if in_deferred_transaction():  # SQLite, a read-only request: never wait for the writer
+            best_effort(lambda conn: _store(rows, conn), "computed cache store")
+        else:
             try:
                 _store(rows)
                 db.session.commit()

@@ -36,20 +36,30 @@ csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address)
 
 
+BUSY_TIMEOUT_MS = 30000
+# Keys of `Connection.info` / execution options read by the hooks below (labapp/transactions.py
+# decides which transactions are reads).
+DEFERRED = "labapp_sqlite_deferred"
+IMMEDIATE_OPTION = "labapp_immediate"
+
+
 @event.listens_for(Engine, "connect")
 def _sqlite_on_connect(dbapi_connection, connection_record):
     """SQLite: WAL, foreign keys, busy timeout, full sync; transactions driven by us.
 
     pysqlite's own transaction handling is switched off so that `_sqlite_on_begin`
-    can start every transaction with BEGIN IMMEDIATE: writers are then serialised
-    at BEGIN (waiting up to busy_timeout) instead of failing later with
-    "database is locked" when a read transaction tries to upgrade.
+    can start every writing transaction with BEGIN IMMEDIATE: writers are then
+    serialised at BEGIN (waiting up to busy_timeout) instead of failing later with
+    "database is locked" when a read transaction tries to upgrade. A read-only
+    request's transactions start with a plain (deferred) BEGIN: in WAL mode a reader
+    never waits for the writer. See labapp/transactions.py, which also keeps a long
+    writer (`flask tick`) from starving the others.
     """
     if not isinstance(dbapi_connection, sqlite3.Connection):
         return
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA busy_timeout = 30000")
+    cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA journal_mode = WAL")
     cursor.execute("PRAGMA foreign_keys = ON")
     cursor.execute("PRAGMA synchronous = FULL")
@@ -59,4 +69,6 @@ def _sqlite_on_connect(dbapi_connection, connection_record):
 @event.listens_for(Engine, "begin")
 def _sqlite_on_begin(conn):
     if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        from labapp.transactions import begin_sqlite
+
+        begin_sqlite(conn)

@@ -20,6 +20,7 @@ from labapp.auth.proconnect import user_for_identity
 from labapp.auth.views import bp, safe_next
 from labapp.errors import DomainError
 from labapp.extensions import db, limiter
+from labapp.transactions import writes
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +64,7 @@ def proconnect_start():
 
 
 @bp.get("/proconnect/retour")
+@writes  # creates or links the account
 @limiter.limit("30 per minute")
 def proconnect_callback():
     """ProConnect's answer: check state, code, ID token and userinfo, then log in."""

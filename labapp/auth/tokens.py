@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from labapp.auth.models import ApiToken, User
 from labapp.db_types import utcnow
 from labapp.errors import NotFound
 from labapp.extensions import db
 from labapp.secrets_util import hash_secret, new_secret, same_hash
+from labapp.transactions import best_effort, in_deferred_transaction
 
 TOKEN_PREFIX = "lm_"
 
@@ -34,8 +36,20 @@ def user_for_api_token(secret: str) -> User | None:
         return None
     now = utcnow()
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 300:
-        token.last_used_at = now  # throttled: avoid a write on every API call
+        _record_use(token, now)  # throttled: avoid a write on every API call
     return token.user
+
+
+def _record_use(token: ApiToken, now) -> None:
+    """Stamp the token's last use: with the request's work, or, in a read-only request on
+    SQLite, in a short transaction of its own, skipped while another connection writes."""
+    if not in_deferred_transaction():
+        token.last_used_at = now
+        return
+    set_committed_value(token, "last_used_at", now)
+    best_effort(lambda conn: conn.execute(
+        update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now)),
+        "API token last use")
 
 
 def list_api_tokens(user: User) -> list[ApiToken]:

@@ -34,6 +34,7 @@ from labapp.extensions import db, limiter
 from labapp.forms_util import show_domain_error
 from labapp.mail.services import queue_mail
 from labapp.secrets_util import NO_STORE_HEADERS, carries_secret
+from labapp.transactions import need_write_lock
 
 bp = Blueprint("auth", __name__, url_prefix="/compte")
 SIGNUP_KEY = "signup_link"
@@ -140,6 +141,7 @@ def verify_email(token: str):
     same_browser = session.get(SIGNUP_KEY) == link.token_hash
     form = VerifyForm()
     if same_browser or form.validate_on_submit():
+        need_write_lock()  # a GET in the browser that signed up verifies at once
         try:
             links.complete_verification(token, form.password.data, same_browser=same_browser)
         except NotFound:

@@ -17,6 +17,7 @@ from labapp.bookings.models import BookingOccupancy, Closure, OpeningHours, Site
 from labapp.bookings.rules import OpeningWindow, paris_day_of, public_holiday, within_opening_hours
 from labapp.errors import Conflict, NotFound, ValidationFailed
 from labapp.extensions import db
+from labapp.transactions import need_write_lock
 
 DEFAULT_SITE = {
     "name": "Lab Minnov",
@@ -41,6 +42,8 @@ def create_site(name: str, address: str = "", area_m2: int | None = None) -> Sit
 def default_site() -> Site:
     """The lab (the first site), created with its defaults if there is none yet."""
     site = db.session.scalar(select(Site).order_by(Site.id).limit(1))
+    if site is None and need_write_lock():  # a page view reaching it first writes
+        site = db.session.scalar(select(Site).order_by(Site.id).limit(1))
     return site or create_site(**DEFAULT_SITE)
 
 

@@ -8,11 +8,13 @@ from labapp.api.blueprint import api_blueprint, api_user
 from labapp.api.openapi import json_response, operation, register_paths
 from labapp.calendar import services
 from labapp.secrets_util import carries_secret
+from labapp.transactions import writes
 
 bp = api_blueprint("calendar_api", __name__)
 
 
 @bp.get("/me/calendar")
+@writes  # created on first call
 @carries_secret
 def my_calendar():
     """My personal feed (bookings and registrations), created on first call."""

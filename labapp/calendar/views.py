@@ -21,6 +21,7 @@ from labapp.errors import DomainError
 from labapp.extensions import db, limiter
 from labapp.secrets_util import hash_secret
 from labapp.trainings.models import Registration, Session
+from labapp.transactions import need_write_lock, writes
 
 bp = Blueprint("calendar", __name__)
 
@@ -75,7 +76,9 @@ def serve_feed(key: str, build, variant: str = "") -> object:
 
 def _build_feed(key: str, build) -> dict:
     name, events = build()
-    events = services.publish_revisions(list(events))
+    events = list(events)
+    need_write_lock()  # the SEQUENCE bookkeeping below writes (read above without the lock)
+    events = services.publish_revisions(events)
     body = build_feed(name, events, _host())
     etag, last_modified = services.feed_validators(key, body)
     db.session.commit()
@@ -105,6 +108,7 @@ def token_feed(secret: str):
 
 def serve_download(event, name: str):
     """One event as an .ics file to import (METHOD:PUBLISH); commits the SEQUENCE bookkeeping."""
+    need_write_lock()
     [event] = services.publish_revisions([event])
     body = build_download([event], _host())
     db.session.commit()
@@ -152,6 +156,7 @@ def session_ics(session_id: int):
 
 
 @bp.get("/compte/calendrier")
+@writes  # the feed links are created on first visit
 @login_required
 def subscribe():
     """"Ajouter à Outlook": my feed links (https and webcal), a space picker, the how-to."""

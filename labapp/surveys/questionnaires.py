@@ -15,6 +15,7 @@ from labapp.auth.services import require_team
 from labapp.errors import Conflict, NotFound, ValidationFailed
 from labapp.extensions import db
 from labapp.surveys.models import OVERALL, TARGET_KINDS, Option, Question, Questionnaire
+from labapp.transactions import need_write_lock
 
 _WHAT = {"session": "cette session", "project": "l'accompagnement du lab"}
 DEFAULTS = {
@@ -49,6 +50,8 @@ def ensure_questionnaire(kind: str) -> Questionnaire:
     if kind not in TARGET_KINDS:
         raise NotFound("Questionnaire inconnu.")
     questionnaire = db.session.scalar(select(Questionnaire).where(Questionnaire.target_kind == kind))
+    if questionnaire is None and need_write_lock():  # a page view reaching it first writes
+        questionnaire = db.session.scalar(select(Questionnaire).where(Questionnaire.target_kind == kind))
     if questionnaire is None:
         code, title = DEFAULTS[kind]
         questionnaire = Questionnaire(code=code, target_kind=kind, title=title,

@@ -20,6 +20,7 @@ from labapp.surveys.forms import (
 )
 from labapp.surveys.models import OVERALL
 from labapp.surveys.questionnaires import ensure_questionnaire
+from labapp.transactions import writes
 
 bp = Blueprint("surveys", __name__)
 
@@ -124,6 +125,7 @@ def _require_team():
 
 
 @bp.get("/equipe/avis/<kind>/<int:target_id>")
+@writes  # the in-room link is created on first view, renewed on view
 @login_required
 def target_results(kind: str, target_id: int):
     """Results of one session or project, with the in-room link and QR code."""
