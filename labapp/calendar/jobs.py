@@ -43,7 +43,7 @@ from labapp.trainings.models import Registration, Session
 
 JOB = "calendar_invitations"
 CURSOR = "invitations"
-CHUNK = 50
+CHUNK = 10
 FIRST_RUN_LOOKBACK = timedelta(days=1)
 # A change written (updated_at) before a run read but committed after it is seen
 # by the next runs as long as its transaction lasted less than this.

@@ -2,14 +2,17 @@
 
 `queue_mail` only adds a row to the current transaction: the message exists if
 and only if the change that caused it is committed. `deliver_due_messages`
-runs after commit (from `flask tick`), one message per transaction, claiming
-rows with FOR UPDATE SKIP LOCKED on PostgreSQL (BEGIN IMMEDIATE serialises
-SQLite), so two ticks never send the same message.
+runs after commit (from `flask tick`): each message is claimed in a short
+transaction (a conditional UPDATE that counts the attempt and leases the row;
+FOR UPDATE SKIP LOCKED picks the candidate on PostgreSQL, BEGIN IMMEDIATE
+serialises SQLite), sent outside any transaction, and its result written in
+another, so two ticks never send the same message and no request waits for the relay.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -25,6 +28,8 @@ from labapp.mail.backends import backend_for
 from labapp.mail.models import OutboxMessage
 
 MAX_BACKOFF = timedelta(hours=6)
+# How long a message taken for a send is kept from other runs (a send never lasts that long).
+SEND_LEASE = timedelta(minutes=10)
 SMTPUTF8_OFF = ("Adresse avec des lettres accentuées avant le « @ » : elle demande SMTPUTF8, "
                 "non activé (MAIL_SMTPUTF8). Corrigez l'adresse ou activez SMTPUTF8, puis réessayez.")
 
@@ -109,26 +114,54 @@ def backoff(attempts: int) -> timedelta:
     return min(timedelta(minutes=2 ** max(attempts - 1, 0)), MAX_BACKOFF)
 
 
-def _claim_next(now) -> OutboxMessage | None:
+@dataclass(frozen=True)
+class Claimed:
+    """A message taken for one delivery attempt (read before the claim was committed)."""
+
+    id: int
+    recipient: str
+    raw: str
+    attempts: int
+
+
+def _claim_next(now) -> Claimed | None | bool:
+    """Take the next due message: its attempts are counted and its next attempt pushed a
+    lease ahead, then committed, so that the send happens outside any transaction (on
+    SQLite no request waits for the relay) and no other tick takes it meanwhile. None when
+    nothing is due; False when another run took the candidate first."""
     query = (
-        select(OutboxMessage)
+        select(OutboxMessage.id)
         .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now)
         .order_by(OutboxMessage.id)
         .limit(1)
     )
     if db.session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
-    return db.session.scalar(query)
+    message_id = db.session.scalar(query)
+    if message_id is None:
+        db.session.rollback()
+        return None
+    row = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.status == "pending",
+               OutboxMessage.next_attempt_at <= now)
+        .values(attempts=OutboxMessage.attempts + 1, next_attempt_at=now + SEND_LEASE)
+        .returning(OutboxMessage.recipient, OutboxMessage.raw, OutboxMessage.attempts)
+        .execution_options(synchronize_session=False)).first()
+    db.session.commit()
+    return Claimed(message_id, *row) if row is not None else False
 
 
 def deliver_due_messages(limit: int = 500, progress: Callable[[int], None] | None = None) -> dict:
-    """Deliver pending messages that are due; commits after each one.
+    """Deliver pending messages that are due, each in two short transactions (claim, then
+    result) with the send between them.
 
     Returns counts {"sent", "retry", "failed"} and "failed_ids", the messages that
     failed for good in this run. A failing backend loses nothing: the message stays
     pending with a later `next_attempt_at`, and is marked failed only after
     OUTBOX_MAX_ATTEMPTS attempts (admins may then retry it). Each message is sent on
-    its own: one that cannot go never holds back the others.
+    its own: one that cannot go never holds back the others. A run that dies during a
+    send leaves the message to be tried again once its lease (SEND_LEASE) is over.
     """
     backend = backend_for(current_app.config)
     max_attempts = current_app.config["OUTBOX_MAX_ATTEMPTS"]
@@ -136,30 +169,33 @@ def deliver_due_messages(limit: int = 500, progress: Callable[[int], None] | Non
     counts = {"sent": 0, "retry": 0, "failed": 0, "failed_ids": []}
     for _ in range(limit):
         now = utcnow()
-        row = _claim_next(now)
-        if row is None:
-            db.session.rollback()
+        claimed = _claim_next(now)
+        if claimed is None:
             break
-        row.attempts += 1
+        if claimed is False:
+            continue
         try:
-            if needs_smtputf8(row.recipient) and not smtputf8:
+            if needs_smtputf8(claimed.recipient) and not smtputf8:
                 raise UndeliverableHere(SMTPUTF8_OFF)
-            backend.send(row.id, row.raw)
+            backend.send(claimed.id, claimed.raw)
         except Exception as exc:  # any transport failure: keep the message
-            row.last_error = (str(exc) if isinstance(exc, UndeliverableHere)
-                              else f"{type(exc).__name__}: {exc}")[:500]
-            if row.attempts >= max_attempts or isinstance(exc, UndeliverableHere):
-                row.status = "failed"
+            error = (str(exc) if isinstance(exc, UndeliverableHere)
+                     else f"{type(exc).__name__}: {exc}")[:500]
+            if claimed.attempts >= max_attempts or isinstance(exc, UndeliverableHere):
+                values = {"status": "failed", "last_error": error}
                 counts["failed"] += 1
-                counts["failed_ids"].append(row.id)
+                counts["failed_ids"].append(claimed.id)
             else:
-                row.next_attempt_at = now + backoff(row.attempts)
+                values = {"last_error": error,
+                          "next_attempt_at": now + backoff(claimed.attempts)}
                 counts["retry"] += 1
         else:
             # Once sent, the body (and the personal links it carries) is nobody's business:
             # no working capability link can be recovered from the database.
-            row.status, row.sent_at, row.last_error, row.raw = "sent", now, None, ""
+            values = {"status": "sent", "sent_at": now, "last_error": None, "raw": ""}
             counts["sent"] += 1
+        db.session.execute(update(OutboxMessage).where(OutboxMessage.id == claimed.id)
+                           .values(**values).execution_options(synchronize_session=False))
         db.session.commit()
         if progress:
             progress(1)
