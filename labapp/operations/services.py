@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from labapp.auth.models import User
 from labapp.db_types import utcnow
@@ -67,14 +68,26 @@ class PreviousTick:
     finished_at: datetime | None
 
 
+def _tick_row(now: datetime) -> tuple[TickRun, bool]:
+    """The tick's row, made if missing (two first ticks at once: one inserts, the other
+    finds it); and whether it was there before."""
+    row = db.session.get(TickRun, TICK, populate_existing=True)
+    if row is not None:
+        return row, True
+    try:
+        with db.session.begin_nested():
+            db.session.add(TickRun(name=TICK, started_at=now))
+    except IntegrityError:
+        pass  # another tick made it meanwhile
+    return db.session.get(TickRun, TICK, populate_existing=True), False
+
+
 def start_tick(now: datetime) -> PreviousTick:
     """Record that a tick starts; returns the previous one's times."""
-    row = db.session.get(TickRun, TICK)
-    previous = PreviousTick(row.started_at if row else None, row.finished_at if row else None)
-    if row is None:
-        db.session.add(TickRun(name=TICK, started_at=now))
-    else:
-        row.started_at = now
+    row, existed = _tick_row(now)
+    previous = (PreviousTick(row.started_at, row.finished_at) if existed
+                else PreviousTick(None, None))
+    row.started_at = now
     db.session.commit()
     return previous
 
@@ -90,10 +103,7 @@ def failed_when_queued(since: datetime | None) -> list[int]:
 
 
 def finish_tick(now: datetime, outcomes: list[JobOutcome], delivery: dict, problems: int) -> None:
-    row = db.session.get(TickRun, TICK, populate_existing=True)
-    if row is None:
-        row = TickRun(name=TICK, started_at=now)
-        db.session.add(row)
+    row, _ = _tick_row(now)
     row.finished_at, row.problems = utcnow(), problems
     row.report = "\n".join(
         [f"{o.name} : {o.count}" + (f" (échec : {o.error})" if o.error else "")
