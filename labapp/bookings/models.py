@@ -277,6 +277,8 @@ class BookingOccupancy(db.Model):
     __table_args__ = (
         CheckConstraint("end_at > start_at", name="interval"),
         Index("ix_booking_occupancies_unit_start", "unit_id", "start_at"),
+        # A unit's rows ending after a given start: what SQLite's overlap triggers look up.
+        Index("ix_booking_occupancies_unit_end", "unit_id", "end_at"),
         ExcludeConstraint(
             ("unit_id", "="),
             (text("tstzrange(start_at, end_at, '[)')"), "&&"),

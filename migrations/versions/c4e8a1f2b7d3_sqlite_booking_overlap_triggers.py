@@ -55,9 +55,10 @@ def create_triggers() -> None:
 
 
 def upgrade():
+    # Both engines: the model declares the index (the triggers' lookup on SQLite, a unit's
+    # rows ending after a time on either).
+    op.create_index("ix_booking_occupancies_unit_end", "booking_occupancies", ["unit_id", "end_at"])
     if op.get_bind().dialect.name == "sqlite":
-        op.execute("CREATE INDEX IF NOT EXISTS ix_booking_occupancies_unit_end_sqlite "
-                   "ON booking_occupancies (unit_id, end_at)")
         create_triggers()
 
 
@@ -65,4 +66,4 @@ def downgrade():
     if op.get_bind().dialect.name == "sqlite":
         op.execute("DROP TRIGGER IF EXISTS tr_booking_occupancies_no_overlap_update")
         op.execute("DROP TRIGGER IF EXISTS tr_booking_occupancies_no_overlap_insert")
-        op.execute("DROP INDEX IF EXISTS ix_booking_occupancies_unit_end_sqlite")
+    op.drop_index("ix_booking_occupancies_unit_end", table_name="booking_occupancies")
