@@ -44,7 +44,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 from flask import Flask, current_app, has_app_context, has_request_context, request
-from sqlalchemy import event
+from sqlalchemy import event, select
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
 
@@ -232,3 +232,12 @@ def init_app(app: Flask) -> None:
     # Run before every other before_request hook (they may already read the database).
     funcs = app.before_request_funcs.setdefault(None, [])
     funcs.insert(0, funcs.pop())
+
+
+def locked_row(model, row_id: int):
+    """The row of `model` with this id, re-read and locked for this transaction (FOR UPDATE
+    on PostgreSQL; SQLite writers are already serialised by BEGIN IMMEDIATE), or None."""
+    query = select(model).where(model.id == row_id).execution_options(populate_existing=True)
+    if db.session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    return db.session.scalar(query)

@@ -22,6 +22,7 @@ from labapp.extensions import db
 from labapp.surveys.models import RoomLink, SurveyResponse
 from labapp.surveys.questionnaires import ensure_questionnaire
 from labapp.surveys.rules import ROOM_CLOSES_AFTER, ROOM_OPENS_BEFORE, room_state
+from labapp.transactions import locked_row
 
 STATE_MESSAGES = {
     "not_yet": "Le questionnaire en salle n'est pas encore ouvert : il ouvre 15 minutes avant "
@@ -57,10 +58,7 @@ def _room_answers(link: RoomLink) -> int:
 
 
 def _lock(model, target_id: int):
-    query = select(model).where(model.id == target_id).execution_options(populate_existing=True)
-    if db.session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update()
-    target = db.session.scalar(query)
+    target = locked_row(model, target_id)
     if target is None:
         raise NotFound("Ce lien n'existe pas ou n'est plus ouvert.")
     return target

@@ -27,6 +27,7 @@ from labapp.trainings.models import (
     Registration,
     Session,
 )
+from labapp.transactions import locked_row
 
 MAX_CAPACITY = 1000
 # Fields whose change must reach calendars (iCalendar SEQUENCE).
@@ -36,10 +37,7 @@ CALENDAR_FIELDS = ("title", "start_at", "end_at", "location", "address", "space_
 def lock_session(session_id: int) -> Session:
     """The session, re-read and locked for this transaction (FOR UPDATE on PostgreSQL;
     SQLite transactions are already serialised by BEGIN IMMEDIATE)."""
-    query = select(Session).where(Session.id == session_id).execution_options(populate_existing=True)
-    if db.session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update()
-    session = db.session.scalar(query)
+    session = locked_row(Session, session_id)
     if session is None:
         raise NotFound("Session introuvable.")
     return session
