@@ -94,40 +94,23 @@ def tick_command():
 
     Every job runs even when another fails; the exit status is 1 when a job failed, an
     item was set aside or a message could not be delivered, so cron reports it."""
-    from labapp.mail.services import deliver_due_messages
-    from labapp.operations.services import (
-        alert_admins,
-        failed_when_queued,
-        finish_tick,
-        start_tick,
-    )
-    from labapp.tick import run_due_jobs
+    from labapp.operations.services import run_tick
 
-    now = utcnow()
-    previous = start_tick(now)
-    outcomes = run_due_jobs(now)
-    for outcome in outcomes:
+    result = run_tick(utcnow())
+    for outcome in result.outcomes:
         line = f"{outcome.name} : {outcome.count}"
         if outcome.error:
             line += f" — ÉCHEC : {outcome.error}"
         if outcome.failed_items:
             line += f" — {len(outcome.failed_items)} élément(s) mis de côté"
         click.echo(line, err=True)
-    counts = deliver_due_messages()
-    set_aside = failed_when_queued(previous.started_at)
-    counts["failed"] += len(set_aside)
-    if alert_admins(now, previous, counts["failed_ids"] + set_aside):
-        extra = deliver_due_messages()
-        for key in ("sent", "retry", "failed"):
-            counts[key] += extra[key]
+    counts = result.delivery
     click.echo(
         f"courriels : {counts['sent']} envoyé(s), {counts['retry']} à réessayer, "
         f"{counts['failed']} en échec", err=True,
     )
-    problems = (sum(1 for o in outcomes if not o.ok) + counts["retry"] + counts["failed"])
-    finish_tick(now, outcomes, counts, problems)
-    if problems:
-        click.echo(f"Travail périodique terminé avec {problems} problème(s) : "
+    if result.problems:
+        click.echo(f"Travail périodique terminé avec {result.problems} problème(s) : "
                    "voir « Envois en échec » (/admin/envois).", err=True)
         sys.exit(1)
 

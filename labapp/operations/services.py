@@ -19,9 +19,9 @@ from labapp.auth.models import User
 from labapp.db_types import utcnow
 from labapp.extensions import db
 from labapp.mail.models import OutboxMessage
-from labapp.mail.services import failed_messages, queue_mail
+from labapp.mail.services import deliver_due_messages, failed_messages, queue_mail
 from labapp.operations.models import JobFailure, TickRun
-from labapp.tick import JobOutcome
+from labapp.tick import JobOutcome, run_due_jobs
 
 TICK = "tick"
 DIGEST_SUBJECT = "[Lab Minnov] Courriels non distribués"
@@ -112,6 +112,33 @@ def finish_tick(now: datetime, outcomes: list[JobOutcome], delivery: dict, probl
         + [f"courriels : {delivery['sent']} envoyé(s), {delivery['retry']} à réessayer, "
            f"{delivery['failed']} en échec"])
     db.session.commit()
+
+
+@dataclass(frozen=True)
+class TickResult:
+    """One tick: each job's outcome, the delivery counts, and how many problems (failed
+    jobs, set-aside items, failed deliveries) make it exit non-zero."""
+
+    outcomes: list[JobOutcome]
+    delivery: dict
+    problems: int
+
+
+def run_tick(now: datetime) -> TickResult:
+    """Every due job, each on its own, then the outbox; the admins' notices of this tick
+    (gap since the last one, messages failed for good) go out in the same run."""
+    previous = start_tick(now)
+    outcomes = run_due_jobs(now)
+    counts = deliver_due_messages()
+    set_aside = failed_when_queued(previous.started_at)
+    counts["failed"] += len(set_aside)
+    if alert_admins(now, previous, counts["failed_ids"] + set_aside):
+        extra = deliver_due_messages()
+        for key in ("sent", "retry", "failed"):
+            counts[key] += extra[key]
+    problems = sum(1 for o in outcomes if not o.ok) + counts["retry"] + counts["failed"]
+    finish_tick(now, outcomes, counts, problems)
+    return TickResult(outcomes, counts, problems)
 
 
 def admin_addresses() -> list[str]:
